@@ -1,0 +1,1 @@
+"""privacydesk: serverless privacy-request and consent desk for AWS."""

@@ -1,0 +1,1 @@
+"""Domain models shared by logic, DAL and handlers (no AWS types here)."""
