@@ -29,6 +29,7 @@ class Settings:
     timezone: str
     idempotency_hours: int
     inbound_failure_queue_url: str | None
+    ses_configuration_set: str | None
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -73,6 +74,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         # SES and Lambda retry async events for up to 6 hours; keep keys for two days.
         idempotency_hours=_positive_int(env, "IDEMPOTENCY_HOURS", 48),
         inbound_failure_queue_url=env.get("INBOUND_FAILURE_QUEUE_URL") or None,
+        ses_configuration_set=env.get("SES_CONFIGURATION_SET") or None,
     )
 
 

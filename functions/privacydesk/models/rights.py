@@ -46,6 +46,4 @@ TERMINAL_STATES = frozenset(
 
 # Rights that hand data out or change it need the requester's identity checked first;
 # opt-outs and questions do not (CCPA §7026, CAN-SPAM: an opt-out needs no verification).
-RIGHTS_NEEDING_VERIFICATION = frozenset(
-    {Right.ACCESS, Right.PORTABILITY, Right.RECTIFICATION, Right.ERASURE}
-)
+RIGHTS_NEEDING_VERIFICATION = frozenset({Right.ACCESS, Right.PORTABILITY, Right.RECTIFICATION, Right.ERASURE})

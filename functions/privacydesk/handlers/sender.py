@@ -1,0 +1,48 @@
+"""DynamoDB Streams trigger: sends each new outbox item (filtered to outbox inserts in template.yaml)."""
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from privacydesk.config import get_settings
+from privacydesk.dal import get_repository
+from privacydesk.dal.dynamodb import outbox_from_image
+from privacydesk.integrations.aws import client
+from privacydesk.integrations.ses_sender import SesSender
+from privacydesk.logic.clock import system_clock
+from privacydesk.logic.send_outbox import send_item
+from privacydesk.observability import logger, metrics, tracer
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+@cache
+def _sender() -> SesSender:
+    return SesSender(client("sesv2"), get_settings().ses_configuration_set)
+
+
+def record_handler(record: DynamoDBRecord) -> dict[str, Any]:
+    """Send the outbox item carried by one stream record."""
+    image = record.raw_event["dynamodb"]["NewImage"]
+    result = send_item(
+        outbox_from_image(image),
+        sender=_sender(),
+        repo=get_repository(),
+        clock=system_clock,
+        settings=get_settings(),
+    )
+    logger.info("outbox item processed", extra={"outbox_id": result.outbox_id, "reason": result.reason})
+    return {"outbox_id": result.outbox_id, "sent": result.sent}
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Entry point of SenderFunction; failed records are reported back for retry."""
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

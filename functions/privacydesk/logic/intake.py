@@ -1,0 +1,293 @@
+"""The inbound use case: one SES-received email in, exactly one recorded outcome out."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from privacydesk.config import Settings
+from privacydesk.dal.interface import CaseRepository, DuplicateInboundError
+from privacydesk.logic.clock import Clock
+from privacydesk.logic.outgoing_mail import header_text
+from privacydesk.logic.references import new_reference, ses_message_ids
+from privacydesk.logic.render import render_message
+from privacydesk.logic.triage import triage_message
+from privacydesk.models.case import Case, RightItem
+from privacydesk.models.event import CaseEvent
+from privacydesk.models.inbound import InboundNotice, InboundRecord, Outcome, StoredMail
+from privacydesk.models.outbox import OutboxItem
+from privacydesk.models.rights import RIGHTS_NEEDING_VERIFICATION, ItemState, MailKind, Right
+from privacydesk.models.triage import Attachment, TriageResult
+from privacydesk.observability import logger
+
+# Enough of an oversized mail to read its headers and the start of its text.
+HEAD_BYTES = 64 * 1024
+_EXCERPT_CHARS = 4000
+_NEVER_ANSWER = ("mailer-daemon@", "postmaster@", "no-reply@", "noreply@", "do-not-reply@", "donotreply@")
+
+
+class MailReader(Protocol):
+    """The part of the mail store intake needs."""
+
+    def fetch(self, key: str, max_bytes: int) -> StoredMail:
+        """The raw mail, or only its size when it is over max_bytes."""
+        ...
+
+    def fetch_head(self, key: str, length: int) -> bytes:
+        """The first bytes of a raw mail."""
+        ...
+
+    def put_attachment(self, message_id: str, index: int, attachment: Attachment) -> str:
+        """Store an attachment; returns its key."""
+        ...
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """What intake did; carries no personal data (it is stored as the idempotency result)."""
+
+    outcome: Outcome
+    case_ref: str | None
+    reason: str
+    duplicate: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form for the handler's return value."""
+        return {
+            "outcome": self.outcome.value,
+            "case_ref": self.case_ref,
+            "reason": self.reason,
+            "duplicate": self.duplicate,
+        }
+
+
+@dataclass(frozen=True)
+class IntakePorts:
+    """What intake talks to."""
+
+    mail: MailReader
+    repo: CaseRepository
+    clock: Clock
+    settings: Settings
+
+
+def process_inbound(notice: InboundNotice, ports: IntakePorts) -> IntakeResult:
+    """Gate, read, triage and record one inbound email; a second delivery changes nothing."""
+    try:
+        return _process(notice, ports)
+    except DuplicateInboundError:
+        seen = ports.repo.get_inbound(notice.message_id)
+        if seen is None:
+            raise
+        logger.info("inbound message already processed", extra={"outcome": seen.outcome.value})
+        return IntakeResult(seen.outcome, seen.case_ref, seen.reason, duplicate=True)
+
+
+def _process(notice: InboundNotice, ports: IntakePorts) -> IntakeResult:
+    gate = _verdict_gate(notice)
+    if gate:
+        return _record(ports, notice, Outcome.QUARANTINED, gate)
+    stored = ports.mail.fetch(notice.object_key, ports.settings.max_mail_bytes)
+    oversized = stored.raw is None
+    raw = stored.raw if stored.raw is not None else ports.mail.fetch_head(notice.object_key, HEAD_BYTES)
+    triage = triage_message(raw)
+    logger.info(
+        "inbound triaged", extra={"kind": triage.kind.value, "rights": [r.value for r in triage.rights]}
+    )
+    if triage.kind is MailKind.BOUNCE:
+        return _record_bounce(notice, triage, ports)
+    if triage.kind is MailKind.AUTO_REPLY:
+        return _record(ports, notice, Outcome.AUTO_REPLY_IGNORED, "automatic reply: never answered")
+    if triage.kind is MailKind.BULK:
+        return _record(ports, notice, Outcome.BULK_IGNORED, "bulk or list mail: never answered")
+    if triage.kind is MailKind.REPLY:
+        case = _case_replied_to(triage, ports.repo)
+        if case is not None:
+            return _attach_reply(notice, triage, case, ports)
+    return _open_case(notice, triage, ports, oversized=oversized)
+
+
+def _verdict_gate(notice: InboundNotice) -> str | None:
+    if notice.verdicts.get("virus") == "FAIL":
+        return "virus verdict FAIL: quarantined, never answered"
+    if notice.verdicts.get("spam") == "FAIL":
+        return "spam verdict FAIL: quarantined for review, never answered"
+    return None
+
+
+def _record(ports: IntakePorts, notice: InboundNotice, outcome: Outcome, reason: str) -> IntakeResult:
+    ports.repo.record_inbound(_inbound(notice, outcome, reason))
+    return IntakeResult(outcome, None, reason)
+
+
+def _inbound(notice: InboundNotice, outcome: Outcome, reason: str, ref: str | None = None) -> InboundRecord:
+    return InboundRecord(notice.message_id, notice.received_at, outcome, reason, notice.object_key, ref)
+
+
+def _record_bounce(notice: InboundNotice, triage: TriageResult, ports: IntakePorts) -> IntakeResult:
+    cases = [case for address in triage.bounced for case in ports.repo.open_cases_of(address)]
+    now = ports.clock()
+    events = [
+        CaseEvent(case.ref, now, "requester_undeliverable", {"bounce_message_id": notice.message_id})
+        for case in cases
+    ]
+    reason = f"bounce for {len(triage.bounced)} address(es), {len(cases)} open case(s) flagged"
+    ports.repo.flag_undeliverable(cases, events, _inbound(notice, Outcome.BOUNCE_RECORDED, reason))
+    return IntakeResult(Outcome.BOUNCE_RECORDED, None, reason)
+
+
+def _case_replied_to(triage: TriageResult, repo: CaseRepository) -> Case | None:
+    if triage.case_ref:
+        case = repo.get_case(triage.case_ref)
+        if case is not None:
+            return case
+    for ses_id in ses_message_ids(list(triage.in_reply_to)):
+        ref = repo.case_ref_for_sent_message(ses_id)
+        if ref:
+            return repo.get_case(ref)
+    return None
+
+
+def _attach_reply(
+    notice: InboundNotice, triage: TriageResult, case: Case, ports: IntakePorts
+) -> IntakeResult:
+    stored = _store_attachments(notice, triage, ports.mail)
+    event = CaseEvent(
+        case.ref,
+        ports.clock(),
+        "correspondence_received",
+        {
+            "message_id": notice.message_id,
+            "raw_key": notice.object_key,
+            "from_requester": (triage.requester or "") == case.requester,
+            "subject": triage.subject[:200],
+            "excerpt": triage.text[:_EXCERPT_CHARS],
+            "rights_mentioned": [r.value for r in triage.rights],
+            "attachments": stored,
+        },
+    )
+    reason = "reply attached to its case"
+    ports.repo.attach_reply(case, event, _inbound(notice, Outcome.REPLY_ATTACHED, reason, case.ref))
+    return IntakeResult(Outcome.REPLY_ATTACHED, case.ref, reason)
+
+
+def _open_case(
+    notice: InboundNotice, triage: TriageResult, ports: IntakePorts, *, oversized: bool
+) -> IntakeResult:
+    settings = ports.settings
+    requester = triage.requester or notice.envelope_sender
+    if not requester:
+        return _record(ports, notice, Outcome.QUARANTINED, "no sender address to answer: needs a human")
+    requester = requester.lower()
+    if requester == settings.sender_address.lower() or requester.startswith(_NEVER_ANSWER):
+        return _record(
+            ports, notice, Outcome.QUARANTINED, "mail from our own or a system address: not answered"
+        )
+    now = ports.clock()
+    due = respond_by_default(notice.received_at, settings.timezone)
+    rights = (Right.QUESTION,) if oversized else triage.rights or (Right.QUESTION,)
+    items = tuple(_item(right, due) for right in rights)
+    regime, regime_reason = _regime(triage, settings)
+    flags = ("oversized_mail",) if oversized else ()
+    case = Case(
+        ref=new_reference(),
+        requester=requester,
+        language=triage.language,
+        received_at=notice.received_at,
+        items=items,
+        regime=regime,
+        regime_reason=regime_reason,
+        source_message_id=notice.message_id,
+        raw_key=notice.object_key,
+        subject=triage.subject[:200],
+        on_behalf_of=triage.on_behalf_of,
+        verdicts={k: v for k, v in notice.verdicts.items() if k in {"spf", "dkim", "dmarc"}},
+        evidence=triage.evidence,
+        flags=flags,
+    )
+    attachments = _store_attachments(notice, triage, ports.mail)
+    ack = _acknowledgement(case, triage, settings, now, notice.message_id)
+    events = [
+        CaseEvent(
+            case.ref,
+            now,
+            "case_opened",
+            {
+                "message_id": notice.message_id,
+                "raw_key": notice.object_key,
+                "rights": [r.value for r in rights],
+                "regime": regime,
+                "regime_reason": regime_reason,
+                "attachments": attachments,
+                "flags": list(flags),
+            },
+        ),
+        CaseEvent(case.ref, now, "mail_queued", {"outbox_id": ack.outbox_id, "template": ack.template}),
+    ]
+    reason = "new case opened; acknowledgement queued"
+    ports.repo.open_case(case, events, [ack], _inbound(notice, Outcome.CASE_OPENED, reason, case.ref))
+    return IntakeResult(Outcome.CASE_OPENED, case.ref, reason)
+
+
+def respond_by_default(received_at: datetime, timezone: str) -> date:
+    """One month after receipt, in the organisation's time zone (the clock engine refines this)."""
+    local_day = received_at.astimezone(ZoneInfo(timezone)).date()
+    result: date = local_day + relativedelta(months=1)
+    return result
+
+
+def _item(right: Right, due: date) -> RightItem:
+    needs = right in RIGHTS_NEEDING_VERIFICATION
+    state = ItemState.AWAITING_VERIFICATION if needs else ItemState.RECEIVED
+    return RightItem(right=right, state=state, needs_verification=needs, due=due)
+
+
+def _regime(triage: TriageResult, settings: Settings) -> tuple[str, str]:
+    if triage.regime_hint:
+        return triage.regime_hint, "named or implied in the requester's email"
+    return settings.default_regime, "deployment default"
+
+
+def reply_subject(their_subject: str, ref: str) -> str:
+    """'Re: <their subject> [ref]' so the answer threads with their mail; '' when they gave none."""
+    subject = header_text(their_subject)
+    while subject[:3].lower() in {"re:", "aw:", "sv:"}:
+        subject = subject[3:].strip()
+    if not subject:
+        return ""
+    subject = subject.replace(f"[{ref}]", "").strip()
+    return f"Re: {subject} [{ref}]"
+
+
+def _store_attachments(notice: InboundNotice, triage: TriageResult, mail: MailReader) -> list[str]:
+    return [mail.put_attachment(notice.message_id, i, a) for i, a in enumerate(triage.attachments)]
+
+
+def _acknowledgement(
+    case: Case, triage: TriageResult, settings: Settings, now: datetime, message_id: str
+) -> OutboxItem:
+    rendered = render_message(
+        "acknowledgement",
+        case.language,
+        ref=case.ref,
+        rights=[r.value for r in case.rights],
+        needs_verification=any(i.needs_verification for i in case.items),
+        opt_out=any(r in {Right.MARKETING_OPT_OUT, Right.SHARING_OPT_OUT} for r in case.rights),
+        due=case.due,
+        organisation=settings.organisation,
+    )
+    parent = triage.message_id
+    return OutboxItem(
+        outbox_id=f"ack-{message_id}",
+        to=case.requester,
+        subject=reply_subject(triage.subject, case.ref) or rendered.subject,
+        text=rendered.text,
+        template="acknowledgement",
+        language=rendered.language,
+        case_ref=case.ref,
+        created_at=now,
+        in_reply_to=parent,
+        references=(parent,) if parent else (),
+    )

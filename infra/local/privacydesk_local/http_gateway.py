@@ -1,0 +1,117 @@
+"""An HTTP server that plays API Gateway (REST, proxy integration) in front of the API function."""
+
+import base64
+import threading
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+MAX_BODY_BYTES = 1024 * 1024
+Invoke = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def proxy_event(
+    method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str
+) -> dict[str, Any]:
+    """The API Gateway REST proxy event for one HTTP request."""
+    parts = urlsplit(target)
+    query = parse_qs(parts.query)
+    return {
+        "resource": parts.path,
+        "path": parts.path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": parts.path,
+            "httpMethod": method,
+            "path": "/local" + parts.path,
+            "stage": "local",
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": source_ip},
+        },
+        "body": body.decode("utf-8", errors="replace") if body else None,
+        "isBase64Encoded": False,
+    }
+
+
+class HttpGateway:
+    """A threaded HTTP server turning requests into proxy events and responses back into HTTP."""
+
+    def __init__(self, invoke: Invoke, host: str, port: int) -> None:
+        gateway = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                gateway.serve(self)
+
+            def do_POST(self) -> None:
+                gateway.serve(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Silence the default per-request stderr line (requests may carry personal data)."""
+
+        self._invoke = invoke
+        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="http-gateway", daemon=True)
+
+    @property
+    def port(self) -> int:
+        """The port actually bound."""
+        return int(self._server.server_address[1])
+
+    def start(self) -> None:
+        """Serve in the background."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def serve(self, request: BaseHTTPRequestHandler) -> None:
+        """Answer one request through the API function."""
+        length = int(request.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            self._reply(
+                request,
+                {
+                    "statusCode": 413,
+                    "headers": {"Content-Type": "application/json"},
+                    "body": '{"message": "request body too large"}',
+                },
+            )
+            return
+        body = request.rfile.read(length) if length else b""
+        headers = dict(request.headers.items())
+        event = proxy_event(request.command, request.path, headers, body, request.client_address[0])
+        try:
+            response = self._invoke(event)
+        except Exception:  # noqa: BLE001 - API Gateway answers 502 when the function fails
+            response = {
+                "statusCode": 502,
+                "headers": {"Content-Type": "application/json"},
+                "body": '{"message": "Internal server error"}',
+            }
+        self._reply(request, response)
+
+    @staticmethod
+    def _reply(request: BaseHTTPRequestHandler, response: dict[str, Any]) -> None:
+        body = response.get("body") or ""
+        payload = base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode()
+        request.send_response(int(response.get("statusCode", 200)))
+        headers = dict(response.get("headers") or {})
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            headers.setdefault(name, values[-1] if values else "")
+        for name, value in headers.items():
+            if name.lower() != "content-length":
+                request.send_header(name, str(value))
+        request.send_header("Content-Length", str(len(payload)))
+        request.end_headers()
+        request.wfile.write(payload)

@@ -1,0 +1,244 @@
+"""The local stack: moto as AWS, SMTP as SES inbound, HTTP as API Gateway, handlers in-process."""
+
+import json
+import logging
+import os
+import smtplib
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from privacydesk_local import template_resources as tr
+from privacydesk_local.http_gateway import HttpGateway
+from privacydesk_local.lambda_runtime import AsyncInvoker, invoke, to_json
+from privacydesk_local.smtp_inbound import SesInboundHandler, SmtpInbound, receipt_event
+from privacydesk_local.stream_poller import StreamPoller
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+FUNCTIONS = ("InboundEmailFunction", "SenderFunction", "ApiFunction")
+LOCAL_PARAMETERS = {
+    "PrivacyAddress": "privacy@example.com",
+    "TeamAddress": "privacy-team@example.com",
+    "MailDomain": "example.com",
+    "OrganisationName": "Example Ltd privacy team",
+}
+_FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    # Without this, current botocore puts the account id in DynamoDB endpoints and moto answers 404.
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Where the local stack listens and what it loads."""
+
+    host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    http_port: int = 8080
+    moto_port: int = 0
+    state_dir: Path = Path(".privacydesk")
+    template: Path = REPO_ROOT / "template.yaml"
+    samples: Path | None = REPO_ROOT / "events" / "mail"
+    send_rate: float = 14.0
+    parameters: dict[str, str] = field(default_factory=lambda: dict(LOCAL_PARAMETERS))
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    """The endpoints of a running stack, as written to stack.json."""
+
+    api: str
+    smtp_host: str
+    smtp_port: int
+    aws_endpoint: str
+    privacy_address: str
+    mail_bucket: str
+    cases_table: str
+    log_file: str
+
+
+class LocalStack:
+    """Starts and stops every piece; the handlers run in this process against moto."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self._moto = ThreadedMotoServer(ip_address=config.host, port=config.moto_port, verbose=False)
+        self._parts: list[Any] = []
+        self.info: StackInfo | None = None
+        self.inbound: AsyncInvoker | None = None
+        self.poller: StreamPoller | None = None
+
+    def start(self) -> StackInfo:
+        """Bring everything up, write stack.json, and return the endpoints."""
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        os.environ.update(_FAKE_AWS)
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+        session = boto3.session.Session()
+        template = tr.load_template(self.config.template)
+        resources = tr.create_resources(template, "privacydesk-local", session=session, endpoint_url=endpoint)
+        env: dict[str, str] = {}
+        for function in FUNCTIONS:
+            env.update(tr.function_environment(template, function, resources, self.config.parameters))
+        os.environ.update(env)
+        self.config.state_dir.mkdir(parents=True, exist_ok=True)
+        log_file = self.config.state_dir / "stack.log"
+        handlers = _load_handlers(log_file)
+        domain = self.config.parameters["MailDomain"]
+        session.client("sesv2", endpoint_url=endpoint).create_email_identity(EmailIdentity=domain)
+        self._start_inbound(session, endpoint, env, handlers["InboundEmailFunction"])
+        self._start_poller(session, endpoint, resources, env, handlers["SenderFunction"])
+        gateway = HttpGateway(
+            lambda event: invoke("ApiFunction", handlers["ApiFunction"], event),
+            self.config.host,
+            self.config.http_port,
+        )
+        gateway.start()
+        self._parts.append(gateway)
+        smtp = self._smtp
+        self.info = StackInfo(
+            api=f"http://{self.config.host}:{gateway.port}",
+            smtp_host=self.config.host,
+            smtp_port=smtp.port,
+            aws_endpoint=endpoint,
+            privacy_address=self.config.parameters["PrivacyAddress"],
+            mail_bucket=env["MAIL_BUCKET"],
+            cases_table=env["CASES_TABLE"],
+            log_file=str(log_file.resolve()),
+        )
+        (self.config.state_dir / "stack.json").write_text(json.dumps(asdict(self.info), indent=2) + "\n")
+        return self.info
+
+    def _start_inbound(
+        self, session: boto3.session.Session, endpoint: str, env: dict[str, str], handler: Any
+    ) -> None:
+        s3 = session.client("s3", endpoint_url=endpoint)
+        sqs = session.client("sqs", endpoint_url=endpoint)
+        bucket, prefix = env["MAIL_BUCKET"], env["MAIL_PREFIX"]
+        failure_url = env["INBOUND_FAILURE_QUEUE_URL"]
+        self.inbound = AsyncInvoker(
+            "InboundEmailFunction",
+            handler,
+            lambda record: sqs.send_message(QueueUrl=failure_url, MessageBody=to_json(record)),
+        )
+        self.inbound.start()
+        self._parts.append(self.inbound)
+        inbound = self.inbound
+
+        def store(message_id: str, raw: bytes) -> None:
+            s3.put_object(Bucket=bucket, Key=prefix + message_id, Body=raw)
+
+        def fire(message_id: str, raw: bytes, envelope: Any) -> None:
+            inbound.submit(
+                receipt_event(
+                    raw,
+                    message_id=message_id,
+                    mail_from=envelope.mail_from or "",
+                    recipients=list(envelope.rcpt_tos),
+                    function_arn="arn:aws:lambda:us-east-1:123456789012:function:InboundEmailFunction",
+                    bucket=bucket,
+                    prefix=prefix,
+                )
+            )
+
+        handler_obj = SesInboundHandler([self.config.parameters["PrivacyAddress"]], store, fire)
+        self._smtp = SmtpInbound(handler_obj, self.config.host, self.config.smtp_port)
+        self._smtp.start()
+        self._parts.append(self._smtp)
+
+    def _start_poller(
+        self,
+        session: boto3.session.Session,
+        endpoint: str,
+        resources: tr.LocalResources,
+        env: dict[str, str],
+        handler: Any,
+    ) -> None:
+        streams = session.client("dynamodbstreams", endpoint_url=endpoint)
+        sqs = session.client("sqs", endpoint_url=endpoint)
+        failure_url = resources.queues["SenderFailureQueue"]
+        self.poller = StreamPoller(
+            streams,
+            resources.streams["CasesTable"],
+            lambda event: invoke("SenderFunction", handler, event),
+            lambda record: sqs.send_message(QueueUrl=failure_url, MessageBody=to_json(record)),
+            send_rate=self.config.send_rate,
+        )
+        self.poller.start()
+        self._parts.append(self.poller)
+
+    def deliver_samples(self) -> int:
+        """Send every sample mail of the samples folder through the SMTP port; returns how many."""
+        if not self.config.samples or not self.info:
+            return 0
+        files = sorted(self.config.samples.glob("*.eml"))
+        with smtplib.SMTP(self.info.smtp_host, self.info.smtp_port, timeout=30) as smtp:
+            for path in files:
+                smtp.sendmail("sample-sender@example.org", [self.info.privacy_address], path.read_bytes())
+        return len(files)
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until inbound mail is processed and the outbox is drained; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(0.3)
+            if self.inbound and self.inbound.idle() and self.poller and self.poller.idle():
+                time.sleep(0.5)
+                if self.inbound.idle() and self.poller.idle():
+                    return True
+        return False
+
+    def stop(self) -> None:
+        """Stop every part, newest first, then moto."""
+        for part in reversed(self._parts):
+            part.stop()
+        self._parts.clear()
+        self._moto.stop()
+        reset_caches()
+
+
+def _load_handlers(log_file: Path) -> dict[str, Any]:
+    # Imported only now: Powertools reads its settings from the environment set above.
+    from privacydesk.handlers import api, inbound_email, sender  # noqa: PLC0415
+    from privacydesk.observability import logger  # noqa: PLC0415
+
+    reset_caches()
+    stream = log_file.open("a", encoding="utf-8")
+    for handler in logger.handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(stream)
+    return {
+        "InboundEmailFunction": inbound_email.lambda_handler,
+        "SenderFunction": sender.lambda_handler,
+        "ApiFunction": api.lambda_handler,
+    }
+
+
+def reset_caches() -> None:
+    """Forget settings and clients cached by an earlier stack in this process (tests start several)."""
+    from privacydesk import config, dal  # noqa: PLC0415
+    from privacydesk.handlers import api, inbound_email, sender  # noqa: PLC0415
+    from privacydesk.integrations import aws  # noqa: PLC0415
+
+    for cached in (
+        config.get_settings,
+        dal.get_repository,
+        inbound_email._intake,
+        sender._sender,
+        api._failures,
+    ):
+        cached.cache_clear()
+    aws.reset_clients()

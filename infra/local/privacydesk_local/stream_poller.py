@@ -1,0 +1,111 @@
+"""Plays the DynamoDB Streams event source mapping: moto keeps the stream, but nothing triggers on it."""
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+MAX_ATTEMPTS = 10
+BATCH_SIZE = 10
+
+
+def wanted(record: dict[str, Any]) -> bool:
+    """The template's FilterCriteria: only inserts of outbox items reach the sender."""
+    image = record.get("dynamodb", {}).get("NewImage", {})
+    return bool(record.get("eventName") == "INSERT" and image.get("entity", {}).get("S") == "outbox")
+
+
+class StreamPoller:
+    """Reads every shard of a table's stream and hands matching records to a handler, in batches."""
+
+    def __init__(
+        self,
+        streams_client: Any,
+        stream_arn: str,
+        handler: Callable[[dict[str, Any]], dict[str, Any]],
+        on_failure: Callable[[dict[str, Any]], None],
+        *,
+        interval: float = 0.2,
+        send_rate: float = 14.0,
+    ) -> None:
+        self._streams = streams_client
+        self._arn = stream_arn
+        self._handler = handler
+        self._on_failure = on_failure
+        self._interval = interval
+        self._min_gap = 1.0 / send_rate
+        self._iterators: dict[str, str | None] = {}
+        self._retry: list[tuple[dict[str, Any], int]] = []
+        self._stop = threading.Event()
+        self._busy = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stream-poller", daemon=True)
+        self.delivered = 0
+
+    def start(self) -> None:
+        """Start polling."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling."""
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def idle(self) -> bool:
+        """True when the last poll found nothing to deliver and nothing waits for a retry."""
+        return not self._busy.is_set() and not self._retry
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                found = self.poll_once()
+            except Exception:  # noqa: BLE001 - like the real poller, keep polling after an error
+                found = 0
+            if not found:
+                self._busy.clear()
+                self._stop.wait(self._interval)
+
+    def poll_once(self) -> int:
+        """One pass over every shard; returns how many records were handed over."""
+        self._busy.set()
+        records = [r for r, _ in self._retry]
+        attempts = {id(r): n for r, n in self._retry}
+        self._retry = []
+        for shard_id in self._shards():
+            iterator = self._iterators.get(shard_id)
+            if iterator is None:
+                continue
+            response = self._streams.get_records(ShardIterator=iterator, Limit=100)
+            self._iterators[shard_id] = response.get("NextShardIterator")
+            records += [r for r in response.get("Records", []) if wanted(r)]
+        for start in range(0, len(records), BATCH_SIZE):
+            self._deliver(records[start : start + BATCH_SIZE], attempts)
+        return len(records)
+
+    def _deliver(self, batch: list[dict[str, Any]], attempts: dict[int, int]) -> None:
+        started = time.monotonic()
+        try:
+            response = self._handler({"Records": batch})
+            failed_ids = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+        except Exception:  # noqa: BLE001 - a crashed batch is retried whole, as Lambda does
+            failed_ids = {r["dynamodb"]["SequenceNumber"] for r in batch}
+        for record in batch:
+            if record["dynamodb"]["SequenceNumber"] not in failed_ids:
+                self.delivered += 1
+                continue
+            tries = attempts.get(id(record), 0) + 1
+            if tries >= MAX_ATTEMPTS:
+                self._on_failure({"condition": "RetryAttemptsExhausted", "record": record})
+            else:
+                self._retry.append((record, tries))
+        # SES accepts a limited number of messages per second; pace the batches to match.
+        time.sleep(max(0.0, len(batch) * self._min_gap - (time.monotonic() - started)))
+
+    def _shards(self) -> list[str]:
+        description = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]
+        shard_ids = [s["ShardId"] for s in description.get("Shards", [])]
+        for shard_id in shard_ids:
+            if shard_id not in self._iterators:
+                self._iterators[shard_id] = self._streams.get_shard_iterator(
+                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+        return shard_ids

@@ -1,0 +1,127 @@
+"""Integration fixtures: the template's resources on moto's mock_aws, handlers called in-process."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from privacydesk_local import template_resources as tr
+from privacydesk_local.lambda_runtime import LocalContext
+from privacydesk_local.smtp_inbound import receipt_event, ses_message_id
+from privacydesk_local.stack import FUNCTIONS, LOCAL_PARAMETERS, REPO_ROOT, reset_caches
+from privacydesk_local.stream_poller import StreamPoller
+
+
+@dataclass
+class Desk:
+    """The desk on mock_aws: deliver mail as SES would, drain the outbox as the stream would."""
+
+    env: dict[str, str]
+    resources: tr.LocalResources
+    session: boto3.session.Session
+
+    def deliver(
+        self, raw: bytes, *, sender: str = "someone@example.org", verdicts: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Store raw mail and invoke the inbound function, as the SES receipt rule does."""
+        event = self.store(raw, sender=sender, verdicts=verdicts)
+        return self.invoke_inbound(event)
+
+    def store(
+        self, raw: bytes, *, sender: str = "someone@example.org", verdicts: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Put the raw mail in the bucket and return the receipt event that would follow."""
+        message_id = ses_message_id()
+        self.session.client("s3").put_object(
+            Bucket=self.env["MAIL_BUCKET"], Key=self.env["MAIL_PREFIX"] + message_id, Body=raw
+        )
+        event = receipt_event(
+            raw,
+            message_id=message_id,
+            mail_from=sender,
+            recipients=[LOCAL_PARAMETERS["PrivacyAddress"]],
+            function_arn="arn:aws:lambda:us-east-1:123456789012:function:InboundEmailFunction",
+            bucket=self.env["MAIL_BUCKET"],
+            prefix=self.env["MAIL_PREFIX"],
+        )
+        receipt = event["Records"][0]["ses"]["receipt"]
+        for name, status in (verdicts or {}).items():
+            receipt[f"{name}Verdict"] = {"status": status}
+        return event
+
+    def invoke_inbound(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Call the inbound handler once."""
+        from privacydesk.handlers import inbound_email  # noqa: PLC0415
+
+        result: dict[str, Any] = inbound_email.lambda_handler(event, LocalContext("InboundEmailFunction"))
+        return result
+
+    def api(self, method: str, path: str, body: str | None = None) -> dict[str, Any]:
+        """Call the API handler with an API Gateway proxy event."""
+        from privacydesk.handlers import api  # noqa: PLC0415
+        from privacydesk_local.http_gateway import proxy_event  # noqa: PLC0415
+
+        event = proxy_event(
+            method, path, {"Content-Type": "application/json"}, (body or "").encode(), "127.0.0.1"
+        )
+        response: dict[str, Any] = api.lambda_handler(event, LocalContext("ApiFunction"))
+        return response
+
+    def drain_outbox(self) -> int:
+        """Hand every new outbox insert on the table's stream to the sender; returns how many."""
+        from privacydesk.handlers import sender  # noqa: PLC0415
+
+        poller = self._poller(sender.lambda_handler)
+        total = 0
+        while found := poller.poll_once():
+            total += found
+        return total
+
+    def _poller(self, handler: Any) -> StreamPoller:
+        if not hasattr(self, "_stream_poller"):
+            self._stream_poller = StreamPoller(
+                self.session.client("dynamodbstreams"),
+                self.resources.streams["CasesTable"],
+                lambda event: handler(event, LocalContext("SenderFunction")),
+                lambda record: None,
+                send_rate=10_000,
+            )
+        return self._stream_poller
+
+    def sent_messages(self) -> list[Any]:
+        """What moto's SES backend has accepted for sending."""
+        from moto.ses.models import ses_backends  # noqa: PLC0415
+
+        return list(ses_backends["123456789012"]["us-east-1"].sent_messages)
+
+
+@pytest.fixture
+def desk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
+    """GIVEN the template's tables, bucket and queues on mock_aws, with fake credentials."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "privacydesk",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        session = boto3.session.Session()
+        template = tr.load_template(REPO_ROOT / "template.yaml")
+        resources = tr.create_resources(template, "it", session=session)
+        env: dict[str, str] = {}
+        for function in FUNCTIONS:
+            env.update(tr.function_environment(template, function, resources, LOCAL_PARAMETERS))
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        session.client("sesv2").create_email_identity(EmailIdentity=LOCAL_PARAMETERS["MailDomain"])
+        reset_caches()
+        yield Desk(env=env, resources=resources, session=session)
+        reset_caches()

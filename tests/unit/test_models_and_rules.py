@@ -1,0 +1,130 @@
+"""Pure rules: references, the default respond-by date, case state, settings, schemas, templates."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from privacydesk.config import ConfigError, load_settings
+from privacydesk.logic.intake import respond_by_default
+from privacydesk.logic.references import find_reference, new_reference, ses_message_ids
+from privacydesk.logic.render import LANGUAGES, render_message
+from privacydesk.models.case import Case, RightItem
+from privacydesk.models.rights import ItemState, Right
+from privacydesk.schemas import EdgeValidationError, validate
+
+_ENV = {
+    "CASES_TABLE": "cases",
+    "IDEMPOTENCY_TABLE": "idem",
+    "MAIL_BUCKET": "mail",
+    "SENDER_ADDRESS": "privacy@example.com",
+    "TEAM_ADDRESS": "team@example.com",
+}
+
+
+def test_references_are_unique_readable_and_found_again_in_any_case() -> None:
+    refs = {new_reference() for _ in range(2000)}
+    assert len(refs) == 2000
+    ref = refs.pop()
+    assert find_reference(f"re: your request [{ref.lower()}]") == ref
+    assert not set(ref[3:].replace("-", "")) & set("ILOU")
+
+
+def test_ses_message_ids_are_recognised_in_threading_headers() -> None:
+    sent = "0100018c2d3e4f5a-1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901-000000"
+    assert ses_message_ids([f"<abc@example.org> <{sent}@email.amazonses.com>"]) == [sent]
+    assert ses_message_ids(["<abc@example.org>"]) == []
+
+
+@pytest.mark.parametrize(
+    ("received", "tz", "due"),
+    [
+        (datetime(2026, 1, 31, 12, tzinfo=UTC), "UTC", date(2026, 2, 28)),
+        (datetime(2028, 1, 31, 12, tzinfo=UTC), "UTC", date(2028, 2, 29)),
+        (datetime(2026, 3, 15, 9, tzinfo=UTC), "UTC", date(2026, 4, 15)),
+        # 23:30 UTC on 31 March is already 1 April in Berlin: the local date counts.
+        (datetime(2026, 3, 31, 23, 30, tzinfo=UTC), "Europe/Berlin", date(2026, 5, 1)),
+    ],
+)
+def test_the_default_answer_date_is_one_calendar_month_in_the_organisations_time_zone(
+    received: datetime, tz: str, due: date
+) -> None:
+    assert respond_by_default(received, tz) == due
+
+
+def _case(*states: ItemState) -> Case:
+    items = tuple(RightItem(Right.ACCESS, s, True, date(2026, 12, 1 + i)) for i, s in enumerate(states))
+    return Case(
+        "PD-1", "a@example.org", "en", datetime(2026, 11, 1, tzinfo=UTC), items, "gdpr", "default", "m", "k"
+    )
+
+
+def test_the_case_state_is_the_open_state_that_most_needs_action_and_due_the_earliest_open_deadline() -> None:
+    case = _case(ItemState.COMPLETED, ItemState.IN_PROGRESS, ItemState.AWAITING_VERIFICATION)
+    assert case.state == "awaiting_verification"
+    assert case.due == date(2026, 12, 2)
+    assert _case(ItemState.COMPLETED, ItemState.COMPLETED).state == "completed"
+    assert _case(ItemState.COMPLETED, ItemState.DENIED).state == "closed"
+    assert _case(ItemState.COMPLETED).due is None
+
+
+def test_settings_name_the_missing_or_wrong_variable() -> None:
+    with pytest.raises(ConfigError, match="CASES_TABLE"):
+        load_settings({k: v for k, v in _ENV.items() if k != "CASES_TABLE"})
+    with pytest.raises(ConfigError, match="DEFAULT_REGIME"):
+        load_settings({**_ENV, "DEFAULT_REGIME": "martian"})
+    with pytest.raises(ConfigError, match="MAX_MAIL_BYTES"):
+        load_settings({**_ENV, "MAX_MAIL_BYTES": "ten"})
+    with pytest.raises(ConfigError, match="ORG_TIMEZONE"):
+        load_settings({**_ENV, "ORG_TIMEZONE": "Mars/Olympus"})
+    assert load_settings(_ENV).max_mail_bytes == 10 * 1024 * 1024
+
+
+def test_an_ses_event_with_a_path_in_its_message_id_is_refused_at_the_edge() -> None:
+    event = {
+        "Records": [
+            {
+                "eventSource": "aws:ses",
+                "ses": {
+                    "mail": {"messageId": "../etc/passwd", "timestamp": "2026-11-29T10:00:00Z"},
+                    "receipt": {},
+                },
+            }
+        ]
+    }
+    with pytest.raises(EdgeValidationError, match="messageId"):
+        validate(event, "ses_receipt_event")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_renders_the_acknowledgement_with_reference_rights_and_date(language: str) -> None:
+    rendered = render_message(
+        "acknowledgement",
+        language,
+        ref="PD-7KQ4-M9XW-C2HT",
+        rights=[r.value for r in Right],
+        needs_verification=True,
+        opt_out=True,
+        due=date(2026, 12, 29),
+        organisation="Example Ltd",
+    )
+    assert rendered.language == language
+    assert "PD-7KQ4-M9XW-C2HT" in rendered.subject
+    assert "PD-7KQ4-M9XW-C2HT" in rendered.text
+    assert "29" in rendered.text
+    assert "2026" in rendered.text
+    assert rendered.text.count("\n  - ") >= len(Right)
+
+
+def test_an_unsupported_language_falls_back_to_english() -> None:
+    rendered = render_message(
+        "acknowledgement",
+        "cs",
+        ref="PD-1",
+        rights=["access"],
+        needs_verification=True,
+        opt_out=False,
+        due=date(2026, 12, 29),
+        organisation="X",
+    )
+    assert rendered.language == "en"
+    assert "December" in rendered.text
