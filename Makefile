@@ -45,7 +45,7 @@ e2e: $(STAMP)
 
 ## Ratios against baselines measured in the same run (import time, triage cost, AWS calls per request).
 bench: $(STAMP)
-	$(BIN)/python -m infra.bench
+	$(BIN)/python infra/bench.py
 
 clean:
 	rm -rf $(VENV) .privacydesk .pytest_cache .mypy_cache .ruff_cache

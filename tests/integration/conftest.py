@@ -1,6 +1,8 @@
 """Integration fixtures: the template's resources on moto's mock_aws, handlers called in-process."""
 
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,30 +100,46 @@ class Desk:
         return list(ses_backends["123456789012"]["us-east-1"].sent_messages)
 
 
+FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "privacydesk",
+}
+
+
+@contextmanager
+def desk_on_mock() -> Iterator[Desk]:
+    """The template's resources on the active mock_aws, with the functions' environment set meanwhile."""
+    session = boto3.session.Session()
+    template = tr.load_template(REPO_ROOT / "template.yaml")
+    resources = tr.create_resources(template, "it", session=session)
+    env: dict[str, str] = {}
+    for function in FUNCTIONS:
+        env.update(tr.function_environment(template, function, resources, LOCAL_PARAMETERS))
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    session.client("sesv2").create_email_identity(EmailIdentity=LOCAL_PARAMETERS["MailDomain"])
+    reset_caches()
+    try:
+        yield Desk(env=env, resources=resources, session=session)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        reset_caches()
+
+
 @pytest.fixture
 def desk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
     """GIVEN the template's tables, bucket and queues on mock_aws, with fake credentials."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_NAMESPACE": "privacydesk",
-    }.items():
+    for name, value in FAKE_AWS_ENV.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        session = boto3.session.Session()
-        template = tr.load_template(REPO_ROOT / "template.yaml")
-        resources = tr.create_resources(template, "it", session=session)
-        env: dict[str, str] = {}
-        for function in FUNCTIONS:
-            env.update(tr.function_environment(template, function, resources, LOCAL_PARAMETERS))
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        session.client("sesv2").create_email_identity(EmailIdentity=LOCAL_PARAMETERS["MailDomain"])
-        reset_caches()
-        yield Desk(env=env, resources=resources, session=session)
-        reset_caches()
+    with mock_aws(), desk_on_mock() as desk:
+        yield desk

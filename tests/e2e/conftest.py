@@ -1,0 +1,90 @@
+"""End-to-end fixtures: the real `privacydesk run` in a subprocess, on free ports, in a temp folder."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CLI = Path(sys.executable).with_name("privacydesk")
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class RunningStack:
+    """A stack started by the CLI, and where to reach it."""
+
+    folder: Path
+    api: str
+    smtp_port: int
+    privacy_address: str
+
+    def get(self, path: str) -> Any:
+        """GET a JSON document from the stack's API."""
+        with urllib.request.urlopen(self.api + path, timeout=10) as response:  # noqa: S310 - local stack
+            return json.loads(response.read())
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the CLI from the stack's folder (so it finds .privacydesk/stack.json)."""
+        return subprocess.run(
+            [str(CLI), *args], cwd=self.folder, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    def wait_for(self, path: str, predicate: Any, timeout: float = 30.0) -> Any:
+        """Poll the API until predicate(document) is true; fail with the last document otherwise."""
+        deadline = time.monotonic() + timeout
+        document = None
+        while time.monotonic() < deadline:
+            document = self.get(path)
+            if predicate(document):
+                return document
+            time.sleep(0.3)
+        pytest.fail(f"timed out waiting on {path}; last answer: {json.dumps(document)[:2000]}")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """GIVEN `privacydesk run` started the way a newcomer starts it (sample mails included)."""
+    folder = tmp_path_factory.mktemp("stack")
+    smtp_port, http_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    process = subprocess.Popen(
+        [str(CLI), "run", "--smtp-port", str(smtp_port), "--http-port", str(http_port)],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    stack_file = folder / ".privacydesk" / "stack.json"
+    deadline = time.monotonic() + 120
+    while not stack_file.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not stack_file.exists():
+        process.kill()
+        output = process.stdout.read() if process.stdout else ""
+        pytest.fail(f"privacydesk run did not start:\n{output[-3000:]}")
+    info = json.loads(stack_file.read_text())
+    yield RunningStack(
+        folder=folder, api=info["api"], smtp_port=info["smtp_port"], privacy_address=info["privacy_address"]
+    )
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
