@@ -29,7 +29,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 cfn-lint: $(STAMP)
-	$(BIN)/cfn-lint -a infra/lint_rules template.yaml
+	$(BIN)/cfn-lint template.yaml --append-rules infra/lint_rules
 
 unit: $(STAMP)
 	$(BIN)/pytest -p no:cacheprovider tests/unit

@@ -9,6 +9,7 @@ from privacydesk.models.inbound import StoredMail
 from privacydesk.models.triage import Attachment
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_DOTS = re.compile(r"\.{2,}")
 
 
 class MailStoreError(Exception):
@@ -46,7 +47,7 @@ class S3MailStore:
 
     def put_attachment(self, message_id: str, index: int, attachment: Attachment) -> str:
         """Store one attachment as an opaque download (never served inline) and return its key."""
-        safe_name = _UNSAFE.sub("_", attachment.filename)[-100:] or "attachment"
+        safe_name = _DOTS.sub(".", _UNSAFE.sub("_", attachment.filename)).lstrip("._")[-100:] or "attachment"
         key = f"attachments/{message_id}/{index:02d}-{safe_name}"
         try:
             self._s3.put_object(

@@ -45,7 +45,6 @@ def build_mime(item: OutboxItem, *, sender: str, organisation: str) -> bytes:
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     # RFC 3834: tells well-behaved auto-responders not to answer us, so no mail loop starts.
     msg["Auto-Submitted"] = "auto-replied"
-    msg["Content-Language"] = header_text(item.language)
     parent = message_ids([item.in_reply_to] if item.in_reply_to else [])
     if parent:
         msg["In-Reply-To"] = parent[0]
@@ -53,4 +52,6 @@ def build_mime(item: OutboxItem, *, sender: str, organisation: str) -> bytes:
     if thread:
         msg["References"] = " ".join(thread[-10:])
     msg.set_content(item.text, subtype="plain", charset="utf-8")
+    # After set_content, which replaces every Content-* header.
+    msg["Content-Language"] = header_text(item.language)
     return msg.as_bytes()

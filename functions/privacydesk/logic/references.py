@@ -9,9 +9,12 @@ _GROUPS = 3
 _GROUP_LEN = 4
 # 12 symbols of 5 bits: 60 bits, unguessable for anyone who has not seen the mail.
 REFERENCE_RE = re.compile(r"\bPD-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})\b")
-# SES replaces the Message-ID of everything it sends with its own: <id@region.amazonses.com>.
+# SES replaces the Message-ID of everything it sends with its own: <id@region.amazonses.com>, the id
+# grouped 16-8-4-4-4-12-6 (hex in AWS; moto fills the same groups with letters).
 SES_MESSAGE_ID_RE = re.compile(
-    r"<?([0-9a-f]{16}-[0-9a-f-]{36}-[0-9a-f]{6})@(?:[a-z0-9-]+\.)?amazonses\.com>?", re.I
+    r"<?([0-9a-z]{16}-[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}-[0-9a-z]{6})"
+    r"@(?:[a-z0-9-]+\.)*amazonses\.com>?",
+    re.I,
 )
 
 

@@ -36,7 +36,7 @@ def render_message(template: str, language: str, **context: Any) -> RenderedMess
     """Render `template` in `language`, or in English when that language has no templates."""
     lang = language if language in LANGUAGES else FALLBACK_LANGUAGE
     module = _environment().get_template(f"{lang}/{template}.txt.j2").make_module(context)
-    return RenderedMessage(subject=str(module.subject).strip(), text=str(module), language=lang)
+    return RenderedMessage(subject=str(vars(module)["subject"]).strip(), text=str(module), language=lang)
 
 
 @cache

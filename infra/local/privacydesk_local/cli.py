@@ -24,6 +24,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StackUnreachableError, ApiError) as exc:
         print(f"privacydesk: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader (head, less) went away: not an error of ours.
+        sys.stderr.close()
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,6 +94,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         info = stack.start()
     except OSError as exc:
+        stack.stop()
         print(f"privacydesk: cannot start the local stack: {exc}", file=sys.stderr)
         return EXIT_USAGE
     stopped = threading.Event()

@@ -49,7 +49,7 @@ class AsyncInvoker:
         self,
         function_name: str,
         handler: Handler,
-        on_failure: Callable[[dict[str, Any]], None],
+        on_failure: Callable[[dict[str, Any]], object],
         *,
         retries: int = 2,
         retry_delay: float = 0.2,

@@ -130,10 +130,5 @@ class SmtpInbound:
 
     @property
     def port(self) -> int:
-        """The port actually bound."""
-        server = self._controller.server
-        return (
-            int(server.sockets[0].getsockname()[1])
-            if server and server.sockets
-            else int(self._controller.port)
-        )
+        """The port listened on (aiosmtpd's controller needs a fixed one: it connects to check readiness)."""
+        return int(self._controller.port)

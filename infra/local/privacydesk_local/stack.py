@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from privacydesk_local import template_resources as tr
 from privacydesk_local.http_gateway import HttpGateway
 from privacydesk_local.lambda_runtime import AsyncInvoker, invoke, to_json
+from privacydesk_local.moto_server import MotoServer
 from privacydesk_local.smtp_inbound import SesInboundHandler, SmtpInbound, receipt_event
 from privacydesk_local.stream_poller import StreamPoller
 
@@ -74,7 +74,7 @@ class LocalStack:
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
-        self._moto = ThreadedMotoServer(ip_address=config.host, port=config.moto_port, verbose=False)
+        self._moto = MotoServer(config.host, config.moto_port)
         self._parts: list[Any] = []
         self.info: StackInfo | None = None
         self.inbound: AsyncInvoker | None = None
@@ -83,8 +83,7 @@ class LocalStack:
     def start(self) -> StackInfo:
         """Bring everything up, write stack.json, and return the endpoints."""
         self._moto.start()
-        host, port = self._moto.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
+        endpoint = self._moto.endpoint
         os.environ.update(_FAKE_AWS)
         os.environ["AWS_ENDPOINT_URL"] = endpoint
         session = boto3.session.Session()

@@ -23,7 +23,7 @@ class StreamPoller:
         streams_client: Any,
         stream_arn: str,
         handler: Callable[[dict[str, Any]], dict[str, Any]],
-        on_failure: Callable[[dict[str, Any]], None],
+        on_failure: Callable[[dict[str, Any]], object],
         *,
         interval: float = 0.2,
         send_rate: float = 14.0,

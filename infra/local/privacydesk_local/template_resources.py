@@ -1,0 +1,579 @@
+"""Create the stateful resources of template.yaml on a local AWS (moto) and resolve function settings."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, cast
+
+import yaml
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    import boto3
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import ServerSideEncryptionConfigurationTypeDef
+    from mypy_boto3_sqs import SQSClient
+
+__all__ = [
+    "LocalResources",
+    "TemplateError",
+    "create_resources",
+    "function_environment",
+    "function_ids",
+    "handler_of",
+    "load_template",
+]
+
+LOGGER = logging.getLogger(__name__)
+
+Template = Mapping[str, Any]
+
+# moto's default account; any fixed value works as long as ARNs built here agree with each other.
+LOCAL_ACCOUNT_ID = "123456789012"
+SERVERLESS_FUNCTION = "AWS::Serverless::Function"
+
+_SCALAR_TAGS = ("Ref", "Condition")
+_FN_TAGS = (
+    "And",
+    "Base64",
+    "Cidr",
+    "Equals",
+    "FindInMap",
+    "GetAZs",
+    "If",
+    "ImportValue",
+    "Join",
+    "Not",
+    "Or",
+    "Select",
+    "Split",
+    "Sub",
+    "Transform",
+    "ToJsonString",
+    "Length",
+)
+_SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+_BUCKET_UNSAFE = re.compile(r"[^a-z0-9.-]+")
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+class TemplateError(ValueError):
+    """The template holds something this loader cannot create or resolve locally."""
+
+
+@dataclass(frozen=True)
+class LocalResources:
+    """Physical names of the resources created locally, keyed by the template's logical ids."""
+
+    tables: Mapping[str, str] = field(default_factory=dict)
+    buckets: Mapping[str, str] = field(default_factory=dict)
+    queues: Mapping[str, str] = field(default_factory=dict)
+    streams: Mapping[str, str] = field(default_factory=dict)
+    region: str = "us-east-1"
+    account_id: str = LOCAL_ACCOUNT_ID
+
+
+# ------------------------------------------------------------------------------------------ loading
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """A SafeLoader that reads CloudFormation short-form tags as their long form."""
+
+
+def _construct_tag(name: str) -> Callable[[yaml.SafeLoader, yaml.Node], dict[str, Any]]:
+    """Return a constructor turning `!Name value` into `{"Fn::Name": value}` (or Ref/Condition)."""
+
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+        value: Any
+        if isinstance(node, yaml.ScalarNode):
+            value = loader.construct_scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        elif isinstance(node, yaml.MappingNode):
+            value = loader.construct_mapping(node, deep=True)
+        else:  # pragma: no cover - yaml has no other node kinds
+            raise TemplateError(f"unsupported node for !{name}")
+        if name in _SCALAR_TAGS:
+            return {name: value}
+        if name == "GetAtt" and isinstance(value, str):
+            logical_id, _, attribute = value.partition(".")
+            return {"Fn::GetAtt": [logical_id, attribute]}
+        return {f"Fn::{name}": value}
+
+    return construct
+
+
+for _tag in (*_SCALAR_TAGS, *_FN_TAGS, "GetAtt"):
+    _TemplateLoader.add_constructor(f"!{_tag}", _construct_tag(_tag))
+# CloudFormation keeps "2010-09-09" a string; so must we.
+_TemplateLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_template(path: str | Path) -> dict[str, Any]:
+    """Read a CloudFormation/SAM YAML template with short-form intrinsics turned into long form."""
+    with Path(path).open(encoding="utf-8") as stream:
+        loaded = yaml.load(stream, Loader=_TemplateLoader)  # noqa: S506 - a SafeLoader subclass
+    if not isinstance(loaded, dict) or not isinstance(loaded.get("Resources"), dict):
+        raise TemplateError(f"{path} is not a template with Resources")
+    return loaded
+
+
+# ------------------------------------------------------------------------------------------ queries
+
+
+def _resources(template: Template) -> Mapping[str, Mapping[str, Any]]:
+    """Return the Resources section."""
+    resources: Mapping[str, Mapping[str, Any]] = template["Resources"]
+    return resources
+
+
+def _of_type(template: Template, resource_type: str) -> dict[str, Mapping[str, Any]]:
+    """Return logical id -> properties of every resource of one type, in template order."""
+    return {
+        logical_id: resource.get("Properties", {})
+        for logical_id, resource in _resources(template).items()
+        if resource.get("Type") == resource_type
+    }
+
+
+def function_ids(template: Template) -> list[str]:
+    """Return the logical ids of the SAM functions, in template order."""
+    return list(_of_type(template, SERVERLESS_FUNCTION))
+
+
+def _function(template: Template, logical_id: str) -> Mapping[str, Any]:
+    """Return a SAM function's own properties, or raise TemplateError."""
+    resource = _resources(template).get(logical_id)
+    if resource is None or resource.get("Type") != SERVERLESS_FUNCTION:
+        raise TemplateError(f"{logical_id} is not an {SERVERLESS_FUNCTION}")
+    properties: Mapping[str, Any] = resource.get("Properties", {})
+    return properties
+
+
+def _function_globals(template: Template) -> Mapping[str, Any]:
+    """Return Globals.Function."""
+    function_globals: Mapping[str, Any] = template.get("Globals", {}).get("Function", {})
+    return function_globals
+
+
+def handler_of(template: Template, logical_id: str) -> str:
+    """Return the Handler of a SAM function (its own, or the global one)."""
+    handler = _function(template, logical_id).get("Handler", _function_globals(template).get("Handler"))
+    if not isinstance(handler, str):
+        raise TemplateError(f"{logical_id} has no Handler")
+    return handler
+
+
+# ------------------------------------------------------------------------------------------ creation
+
+
+def _physical_name(prefix: str, logical_id: str) -> str:
+    """Return a table or queue name for a logical id."""
+    return _NAME_UNSAFE.sub("-", f"{prefix}-{logical_id}")[:80]
+
+
+def _bucket_name(prefix: str, logical_id: str) -> str:
+    """Return a valid, lower-case bucket name for a logical id."""
+    name = _BUCKET_UNSAFE.sub("-", f"{prefix}-{logical_id}".lower()).strip(".-")[:63].rstrip(".-")
+    if len(name) < 3:
+        raise TemplateError(f"cannot derive a bucket name from prefix={prefix!r} logical_id={logical_id}")
+    return name
+
+
+def _literal(value: Any, where: str) -> Any:
+    """Return a value that must not be an intrinsic function."""
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref")):
+        raise TemplateError(f"{where} uses {next(iter(value))}; only literal values can be created locally")
+    return value
+
+
+def _already_exists(error: ClientError, codes: tuple[str, ...]) -> bool:
+    """Tell whether a create call failed only because the resource is there already."""
+    return error.response.get("Error", {}).get("Code") in codes
+
+
+def _create_table(client: DynamoDBClient, name: str, properties: Mapping[str, Any]) -> str | None:
+    """Create one table from its template properties; return its stream ARN, if it has a stream."""
+    billing_mode = _literal(properties.get("BillingMode", "PROVISIONED"), f"{name}.BillingMode")
+    default_throughput = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    request: dict[str, Any] = {
+        "TableName": name,
+        "KeySchema": _literal(properties["KeySchema"], f"{name}.KeySchema"),
+        "AttributeDefinitions": _literal(properties["AttributeDefinitions"], f"{name}.AttributeDefinitions"),
+        "BillingMode": billing_mode,
+    }
+    if billing_mode == "PROVISIONED":
+        request["ProvisionedThroughput"] = properties.get("ProvisionedThroughput", default_throughput)
+    for section in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        indexes = []
+        for index in properties.get(section, []):
+            wanted = {key: index[key] for key in ("IndexName", "KeySchema", "Projection") if key in index}
+            if section == "GlobalSecondaryIndexes" and billing_mode == "PROVISIONED":
+                wanted["ProvisionedThroughput"] = index.get("ProvisionedThroughput", default_throughput)
+            indexes.append(wanted)
+        if indexes:
+            request[section] = indexes
+    stream = properties.get("StreamSpecification")
+    if stream:
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+    if properties.get("SSESpecification", {}).get("SSEEnabled"):
+        request["SSESpecification"] = {"Enabled": True}
+    try:
+        client.create_table(**request)
+    except ClientError as error:
+        if not _already_exists(error, ("ResourceInUseException",)):
+            raise
+        LOGGER.info("table exists already", extra={"table": name})
+    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+
+    ttl = properties.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        described_ttl = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        if described_ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+            client.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+            )
+    pitr = properties.get("PointInTimeRecoverySpecification", {})
+    if pitr.get("PointInTimeRecoveryEnabled"):
+        try:
+            client.update_continuous_backups(
+                TableName=name,
+                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+            )
+        except ClientError:
+            LOGGER.info("point-in-time recovery not available locally", extra={"table": name})
+    return client.describe_table(TableName=name)["Table"].get("LatestStreamArn")
+
+
+def _create_bucket(client: S3Client, name: str, properties: Mapping[str, Any]) -> None:
+    """Create one bucket and apply its encryption, versioning and public-access block where supported."""
+    region = client.meta.region_name
+    try:
+        if region in (None, "us-east-1"):
+            client.create_bucket(Bucket=name)
+        else:
+            client.create_bucket(
+                Bucket=name,
+                CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+            )
+    except ClientError as error:
+        if not _already_exists(error, ("BucketAlreadyOwnedByYou",)):
+            raise
+        LOGGER.info("bucket exists already", extra={"bucket": name})
+
+    extras: list[tuple[str, Callable[[], object]]] = []
+    # CloudFormation's ServerSideEncryptionByDefault is the API's ApplyServerSideEncryptionByDefault.
+    encryption = [
+        {
+            "ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"],
+            **({"BucketKeyEnabled": rule["BucketKeyEnabled"]} if "BucketKeyEnabled" in rule else {}),
+        }
+        for rule in properties.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration", [])
+        if "ServerSideEncryptionByDefault" in rule
+    ]
+    if encryption:
+        extras.append(
+            (
+                "encryption",
+                lambda: client.put_bucket_encryption(
+                    Bucket=name,
+                    ServerSideEncryptionConfiguration=cast(
+                        "ServerSideEncryptionConfigurationTypeDef", {"Rules": encryption}
+                    ),
+                ),
+            )
+        )
+    versioning = properties.get("VersioningConfiguration", {}).get("Status")
+    if versioning:
+        extras.append(
+            (
+                "versioning",
+                lambda: client.put_bucket_versioning(
+                    Bucket=name, VersioningConfiguration={"Status": versioning}
+                ),
+            )
+        )
+    public_access = properties.get("PublicAccessBlockConfiguration")
+    if public_access:
+        extras.append(
+            (
+                "public access block",
+                lambda: client.put_public_access_block(
+                    Bucket=name, PublicAccessBlockConfiguration=public_access
+                ),
+            )
+        )
+    for what, apply in extras:
+        try:
+            apply()
+        except ClientError:
+            LOGGER.info("bucket setting not available locally", extra={"bucket": name, "setting": what})
+
+
+_QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "SqsManagedSseEnabled",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+)
+
+
+def _queue_attribute(value: Any) -> str:
+    """Render a queue attribute the way the SQS API wants it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _create_queue(client: SQSClient, name: str, properties: Mapping[str, Any]) -> str:
+    """Create one queue from its template properties and return its URL."""
+    attributes = {
+        key: _queue_attribute(_literal(properties[key], f"{name}.{key}"))
+        for key in _QUEUE_ATTRIBUTES
+        if key in properties
+    }
+    if attributes.get("FifoQueue") == "true":
+        name = f"{name[:75]}.fifo"
+    return client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
+
+
+def create_resources(
+    template: Template,
+    prefix: str,
+    *,
+    session: boto3.session.Session | None = None,
+    endpoint_url: str | None = None,
+    dynamodb: DynamoDBClient | None = None,
+    s3: S3Client | None = None,
+    sqs: SQSClient | None = None,
+) -> LocalResources:
+    """Create every table, bucket and queue of the template; clients come from the caller or its session."""
+    if session is None and None in (dynamodb, s3, sqs):
+        raise ValueError("pass a boto3 session, or all three clients, so the caller chooses the endpoint")
+    if dynamodb is None:
+        assert session is not None  # noqa: S101 - narrowed by the check above
+        dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
+    if s3 is None:
+        assert session is not None  # noqa: S101
+        s3 = session.client("s3", endpoint_url=endpoint_url)
+    if sqs is None:
+        assert session is not None  # noqa: S101
+        sqs = session.client("sqs", endpoint_url=endpoint_url)
+
+    tables: dict[str, str] = {}
+    streams: dict[str, str] = {}
+    for logical_id, properties in _of_type(template, "AWS::DynamoDB::Table").items():
+        tables[logical_id] = _physical_name(prefix, logical_id)
+        stream_arn = _create_table(dynamodb, tables[logical_id], properties)
+        if stream_arn:
+            streams[logical_id] = stream_arn
+
+    buckets: dict[str, str] = {}
+    for logical_id, properties in _of_type(template, "AWS::S3::Bucket").items():
+        buckets[logical_id] = _bucket_name(prefix, logical_id)
+        _create_bucket(s3, buckets[logical_id], properties)
+
+    queues: dict[str, str] = {}
+    for logical_id, properties in _of_type(template, "AWS::SQS::Queue").items():
+        queues[logical_id] = _create_queue(sqs, _physical_name(prefix, logical_id), properties)
+
+    return LocalResources(
+        tables=MappingProxyType(tables),
+        buckets=MappingProxyType(buckets),
+        queues=MappingProxyType(queues),
+        streams=MappingProxyType(streams),
+        region=dynamodb.meta.region_name or "us-east-1",
+    )
+
+
+# ------------------------------------------------------------------------------------------ resolving
+
+
+@dataclass(frozen=True)
+class _Resolver:
+    """Resolves intrinsic functions against local resources and parameter values."""
+
+    template: Template
+    resources: LocalResources
+    parameters: Mapping[str, str]
+
+    def pseudo(self, name: str) -> str:
+        """Return a pseudo parameter's local value."""
+        values = {
+            "AWS::Region": self.resources.region,
+            "AWS::AccountId": self.resources.account_id,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": "privacydesk-local",
+            "AWS::StackId": f"arn:aws:cloudformation:{self.resources.region}:{self.resources.account_id}"
+            ":stack/privacydesk-local/local",
+        }
+        if name not in values:
+            raise TemplateError(f"pseudo parameter {name} has no local value")
+        return self.parameters.get(name, values[name])
+
+    def ref(self, name: str) -> str:
+        """Return what Ref gives for a parameter, pseudo parameter or resource."""
+        if name.startswith("AWS::"):
+            return self.pseudo(name)
+        if name in self.parameters:
+            return self.parameters[name]
+        parameter = self.template.get("Parameters", {}).get(name)
+        if parameter is not None:
+            if "Default" not in parameter:
+                raise TemplateError(f"parameter {name} has no Default and no value was given")
+            return _scalar(parameter["Default"])
+        if name in self.resources.tables:
+            return self.resources.tables[name]
+        if name in self.resources.buckets:
+            return self.resources.buckets[name]
+        if name in self.resources.queues:
+            return self.resources.queues[name]
+        if name in _resources(self.template):
+            return name
+        raise TemplateError(f"Ref to unknown name {name}")
+
+    def get_att(self, logical_id: str, attribute: str) -> str:
+        """Return what Fn::GetAtt gives for the local resources; other resources get a stable local name."""
+        region, account = self.resources.region, self.resources.account_id
+        if logical_id in self.resources.tables:
+            table = self.resources.tables[logical_id]
+            if attribute == "StreamArn" and logical_id in self.resources.streams:
+                return self.resources.streams[logical_id]
+            if attribute == "Arn":
+                return f"arn:aws:dynamodb:{region}:{account}:table/{table}"
+        if logical_id in self.resources.buckets:
+            bucket = self.resources.buckets[logical_id]
+            attributes = {"Arn": f"arn:aws:s3:::{bucket}", "DomainName": f"{bucket}.s3.amazonaws.com"}
+            if attribute in attributes:
+                return attributes[attribute]
+        if logical_id in self.resources.queues:
+            url = self.resources.queues[logical_id]
+            queue = url.rstrip("/").rsplit("/", 1)[-1]
+            attributes = {
+                "Arn": f"arn:aws:sqs:{region}:{account}:{queue}",
+                "QueueName": queue,
+                "QueueUrl": url,
+            }
+            if attribute in attributes:
+                return attributes[attribute]
+        if logical_id not in _resources(self.template):
+            raise TemplateError(f"Fn::GetAtt to unknown resource {logical_id}")
+        return f"{logical_id}.{attribute}"
+
+    def sub(self, text: str, variables: Mapping[str, Any]) -> str:
+        """Return Fn::Sub's result, with ${!Literal} kept as ${Literal}."""
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in variables:
+                return self.resolve(variables[name])
+            if "." in name and not name.startswith("AWS::"):
+                logical_id, _, attribute = name.partition(".")
+                return self.get_att(logical_id, attribute)
+            return self.ref(name)
+
+        return _SUB_VARIABLE.sub(replace, text).replace("${!", "${")
+
+    def condition(self, name: str) -> bool:
+        """Evaluate a named condition."""
+        definition = self.template.get("Conditions", {}).get(name)
+        if definition is None:
+            raise TemplateError(f"unknown condition {name}")
+        return self.truth(definition)
+
+    def truth(self, value: Any) -> bool:
+        """Evaluate a condition function."""
+        ((function, argument),) = value.items()
+        if function == "Condition":
+            return self.condition(argument)
+        if function == "Fn::Equals":
+            return self.resolve(argument[0]) == self.resolve(argument[1])
+        if function == "Fn::And":
+            return all(self.truth(item) for item in argument)
+        if function == "Fn::Or":
+            return any(self.truth(item) for item in argument)
+        if function == "Fn::Not":
+            return not self.truth(argument[0])
+        raise TemplateError(f"{function} is not a condition function")
+
+    def resolve_list(self, value: Any) -> list[str]:
+        """Resolve something that must become a list of strings."""
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if isinstance(value, dict) and "Fn::Split" in value:
+            delimiter, source = value["Fn::Split"]
+            return self.resolve(source).split(delimiter)
+        raise TemplateError(f"expected a list, got {value!r}")
+
+    def resolve(self, value: Any) -> str:
+        """Resolve a value to the string the function would see in its environment."""
+        if not isinstance(value, dict):
+            return _scalar(value)
+        if len(value) != 1:
+            raise TemplateError(f"expected a value or one intrinsic function, got {value!r}")
+        ((function, argument),) = value.items()
+        if function == "Ref":
+            return self.ref(argument)
+        if function == "Fn::GetAtt":
+            logical_id, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
+            return self.get_att(logical_id, attribute)
+        if function == "Fn::Sub":
+            text, variables = (argument, {}) if isinstance(argument, str) else argument
+            return self.sub(text, variables)
+        if function == "Fn::Join":
+            delimiter, items = argument
+            return str(delimiter).join(self.resolve_list(items))
+        if function == "Fn::Select":
+            index, items = argument
+            return self.resolve_list(items)[int(self.resolve(index))]
+        if function == "Fn::If":
+            name, when_true, when_false = argument
+            return self.resolve(when_true if self.condition(name) else when_false)
+        if function == "Fn::FindInMap":
+            mapping, key, entry = (self.resolve(item) for item in argument)
+            return _scalar(self.template["Mappings"][mapping][key][entry])
+        raise TemplateError(f"{function} cannot be resolved locally")
+
+
+def _scalar(value: Any) -> str:
+    """Render a YAML scalar as CloudFormation would put it in an environment variable."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise TemplateError(f"expected a scalar, got {value!r}")
+
+
+def _is_no_value(value: Any) -> bool:
+    """Tell whether a value is Ref AWS::NoValue, which removes the variable."""
+    return isinstance(value, dict) and value.get("Ref") == "AWS::NoValue"
+
+
+def function_environment(
+    template: Template,
+    function_logical_id: str,
+    resources: LocalResources,
+    parameters: Mapping[str, str],
+) -> dict[str, str]:
+    """Return a function's environment (Globals then its own) resolved to local physical values."""
+    own = _function(template, function_logical_id).get("Environment", {}).get("Variables", {})
+    shared = _function_globals(template).get("Environment", {}).get("Variables", {})
+    resolver = _Resolver(template=template, resources=resources, parameters=parameters)
+    return {
+        name: resolver.resolve(value) for name, value in {**shared, **own}.items() if not _is_no_value(value)
+    }
