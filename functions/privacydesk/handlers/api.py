@@ -69,7 +69,10 @@ def list_inbound() -> dict[str, Any]:
 @app.post("/v1/reprocess")
 def reprocess_message() -> dict[str, Any]:
     """Replay a failed inbound email from the on-failure queue."""
-    body = app.current_event.json_body
+    try:
+        body = app.current_event.json_body
+    except ValueError as exc:
+        raise EdgeValidationError("reprocess_request: the body is not JSON") from exc
     validate(body, "reprocess_request")
     return reprocess(body["message_id"], _failures(), lambda event: run_intake(event, app.lambda_context))
 

@@ -3,6 +3,7 @@
 from functools import cache
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -36,6 +37,9 @@ def record_handler(record: DynamoDBRecord) -> dict[str, Any]:
         settings=get_settings(),
     )
     logger.info("outbox item processed", extra={"outbox_id": result.outbox_id, "reason": result.reason})
+    metrics.add_metric(
+        name="outbox_sent" if result.sent else "outbox_skipped", unit=MetricUnit.Count, value=1
+    )
     return {"outbox_id": result.outbox_id, "sent": result.sent}
 
 

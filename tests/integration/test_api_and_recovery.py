@@ -1,0 +1,98 @@
+"""The API's edges, replaying failed mail, and what reaches the logs."""
+
+import io
+import json
+import logging
+
+import pytest
+
+from privacydesk_local.lambda_runtime import destination_record, to_json
+from tests.integration.conftest import Desk
+from tests.integration.test_intake import _mail
+
+
+def test_a_failed_delivery_is_replayed_from_the_on_failure_queue_and_then_leaves_it(desk: Desk) -> None:
+    # GIVEN an SES event whose mail could not be read, so Lambda gave up and queued it
+    event = desk.store(_mail("Copy", "Please send me a copy of my personal data."))
+    message_id = event["Records"][0]["ses"]["mail"]["messageId"]
+    s3 = desk.session.client("s3")
+    key = desk.env["MAIL_PREFIX"] + message_id
+    raw = s3.get_object(Bucket=desk.env["MAIL_BUCKET"], Key=key)["Body"].read()
+    s3.delete_object(Bucket=desk.env["MAIL_BUCKET"], Key=key)
+    with pytest.raises(Exception, match="cannot read inbound mail") as failure:
+        desk.invoke_inbound(event)
+    sqs = desk.session.client("sqs")
+    queue = desk.env["INBOUND_FAILURE_QUEUE_URL"]
+    sqs.send_message(
+        QueueUrl=queue,
+        MessageBody=to_json(destination_record("InboundEmailFunction", event, failure.value, 3)),
+    )
+    s3.put_object(Bucket=desk.env["MAIL_BUCKET"], Key=key, Body=raw)
+    # WHEN the team reprocesses it
+    response = desk.api("POST", "/v1/reprocess", json.dumps({"message_id": message_id}))
+    # THEN the case opens, and the queue no longer holds the event
+    assert response["statusCode"] == 200
+    body = json.loads(response["body"])
+    assert body["outcome"] == "case_opened"
+    assert body["previous_error"] == "MailStoreError"
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0)
+    again = desk.api("POST", "/v1/reprocess", json.dumps({"message_id": message_id}))
+    assert again["statusCode"] == 404
+
+
+@pytest.mark.parametrize(
+    "body", ["not json at all", json.dumps({"message_id": "../../x"}), json.dumps({"id": "x"})]
+)
+def test_a_bad_reprocess_body_gets_a_400_that_names_the_problem(desk: Desk, body: str) -> None:
+    response = desk.api("POST", "/v1/reprocess", body)
+    assert response["statusCode"] == 400
+    assert "message" in json.loads(response["body"])
+
+
+def test_an_unknown_case_reference_is_a_404(desk: Desk) -> None:
+    assert desk.api("GET", "/v1/cases/PD-0000-0000-0000")["statusCode"] == 404
+
+
+def test_the_desk_page_escapes_what_requesters_wrote(desk: Desk) -> None:
+    desk.deliver(_mail("<script>alert(1)</script>", "Please delete my account <b>now</b>."))
+    page = desk.api("GET", "/")
+    assert page["statusCode"] == 200
+    assert "<script>alert(1)</script>" not in page["body"]
+    assert "erasure" in page["body"]
+
+
+def test_logs_carry_no_address_subject_or_text_of_the_requester(desk: Desk) -> None:
+    # GIVEN the service's log lines, formatted as in Lambda, captured
+    from privacydesk.observability import logger
+
+    captured = io.StringIO()
+    handler = logging.StreamHandler(captured)
+    handler.setFormatter(logger.registered_formatter)
+    logging.getLogger("privacydesk").addHandler(handler)
+    # AND a request whose address, subject and body carry unique markers
+    raw = _mail(
+        "Subject-Marker-7731", "Body-Marker-9920: please delete my account.", sender="marker-4410@example.org"
+    )
+    # WHEN it goes through intake and the acknowledgement is sent
+    try:
+        result = desk.deliver(raw)
+        desk.drain_outbox()
+    finally:
+        logging.getLogger("privacydesk").removeHandler(handler)
+    # THEN the logs show what happened, by reference, and none of the markers
+    logs = captured.getvalue()
+    assert result["case_ref"] not in ("", None)
+    assert "inbound triaged" in logs
+    for marker in ("marker-4410", "Subject-Marker-7731", "Body-Marker-9920", "example.org"):
+        assert marker not in logs
+
+
+def test_the_sender_sends_the_acknowledgement_once_through_ses_with_auto_submitted(desk: Desk) -> None:
+    desk.deliver(_mail("Copy", "Please send me a copy of my personal data."))
+    assert desk.drain_outbox() == 1
+    assert desk.drain_outbox() == 0
+    [sent] = desk.sent_messages()
+    assert "Auto-Submitted: auto-replied" in sent.raw_data
+    [item] = json.loads(desk.api("GET", "/v1/outbox")["body"])["outbox"]
+    assert item["status"] == "sent"
+    assert item["ses_message_id"] == sent.id
