@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from privacydesk.observability import logger
 from privacydesk_local.lambda_runtime import destination_record, to_json
 from tests.integration.conftest import Desk
 from tests.integration.test_intake import _mail
@@ -63,8 +64,6 @@ def test_the_desk_page_escapes_what_requesters_wrote(desk: Desk) -> None:
 
 def test_logs_carry_no_address_subject_or_text_of_the_requester(desk: Desk) -> None:
     # GIVEN the service's log lines, formatted as in Lambda, captured
-    from privacydesk.observability import logger
-
     captured = io.StringIO()
     handler = logging.StreamHandler(captured)
     handler.setFormatter(logger.registered_formatter)

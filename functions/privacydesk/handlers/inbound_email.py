@@ -78,6 +78,7 @@ def run_intake(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Process one SES event exactly once (also used to replay a failed one)."""
     intake, config = _intake()
     config.register_lambda_context(context)
+    metrics.add_metric(name="inbound_received", unit=MetricUnit.Count, value=1)
     result = intake(event=event)
     metrics.add_metric(name=f"inbound_{result['outcome']}", unit=MetricUnit.Count, value=1)
     return result

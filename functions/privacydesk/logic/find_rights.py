@@ -1,0 +1,117 @@
+"""Which rights a requester's text asks for, with the phrases that decided it."""
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from privacydesk.logic import lexicon, lexicon_context
+from privacydesk.models.rights import Right
+
+MAX_ANALYSED_CHARS = 8_000
+_MAX_EVIDENCE = 3
+_EXCERPT_CHARS = 80
+_CLAUSE_LOOKBACK = 70
+_RIGHT_ORDER = tuple(Right)
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    asks: tuple[tuple[Right, re.Pattern[str]], ...]
+    refuses: tuple[tuple[Right, re.Pattern[str]], ...]
+    negation: re.Pattern[str]
+    negation_after: re.Pattern[str]
+    condition: re.Pattern[str]
+    clause_break: re.Pattern[str]
+    list_object: re.Pattern[str]
+    article: re.Pattern[str]
+    follow_up: re.Pattern[str]
+
+
+@cache
+def _patterns() -> _Patterns:
+    """Compile the lexicon once, on first use (not at import: cold starts matter)."""
+
+    def union(parts: tuple[str, ...]) -> re.Pattern[str]:
+        # Phrases start at a word start (or anywhere in CJK text, which has no spaces); saying so up
+        # front lets the regex engine skip the middles of words, which halves the scanning time.
+        alternatives = "|".join(f"(?:{part})" for part in parts)
+        return re.compile(rf"(?:(?<!\w)|(?=[\u3040-\u30ff\u4e00-\u9fff]))(?:{alternatives})", re.I)
+
+    return _Patterns(
+        asks=tuple((right, union(parts)) for right, parts in lexicon.ASKS.items() if parts),
+        refuses=tuple((right, union(parts)) for right, parts in lexicon.REFUSES.items() if parts),
+        negation=re.compile(lexicon.NEGATION, re.I),
+        negation_after=re.compile(lexicon.NEGATION_AFTER, re.I),
+        condition=re.compile(lexicon.CONDITION, re.I),
+        clause_break=re.compile(lexicon.CLAUSE_BREAK, re.I),
+        list_object=re.compile(lexicon.LIST_OBJECT, re.I),
+        article=re.compile(lexicon.ARTICLE, re.I),
+        follow_up=union(lexicon_context.FOLLOW_UP),
+    )
+
+
+def excerpt(text: str, start: int, end: int) -> str:
+    """A short, single-line excerpt around a match (at most 80 characters)."""
+    left = max(0, start - 20)
+    snippet = " ".join(text[left : max(end, start + 40) + 20].split())
+    if len(snippet) > _EXCERPT_CHARS:
+        snippet = snippet[:_EXCERPT_CHARS].rsplit(" ", 1)[0]
+    return snippet
+
+
+def find_follow_up(text: str) -> str | None:
+    """The phrase showing the text chases an earlier request or complains to a regulator, or None."""
+    patterns = _patterns()
+    text = text[:MAX_ANALYSED_CHARS]
+    match = patterns.follow_up.search(text)
+    if match:
+        return excerpt(text, match.start(), match.end())
+    for article in patterns.article.finditer(text):
+        if int(article.group(1)) == lexicon_context.COMPLAINT_ARTICLE:
+            return excerpt(text, article.start(), article.end())
+    return None
+
+
+def find_rights(text: str) -> tuple[tuple[Right, ...], dict[str, list[str]]]:
+    """The rights asked for (QUESTION when none), and the phrases that decided each."""
+    text = text[:MAX_ANALYSED_CHARS]
+    follow_up = find_follow_up(text)
+    if follow_up is not None:
+        return (Right.QUESTION,), {Right.QUESTION.value: [follow_up]}
+    patterns = _patterns()
+    found: dict[Right, list[str]] = {}
+
+    def note(right: Right, start: int, end: int) -> None:
+        phrases = found.setdefault(right, [])
+        if len(phrases) < _MAX_EVIDENCE:
+            phrases.append(excerpt(text, start, end))
+
+    for right, pattern in patterns.asks:
+        for match in pattern.finditer(text):
+            if _is_negated(text, match.start(), patterns) or patterns.negation_after.match(text, match.end()):
+                continue
+            if right is Right.ERASURE and patterns.list_object.match(text, match.end()):
+                note(Right.MARKETING_OPT_OUT, match.start(), match.end())
+                continue
+            note(right, match.start(), match.end())
+    for right, pattern in patterns.refuses:
+        for match in pattern.finditer(text):
+            note(right, match.start(), match.end())
+    for article in patterns.article.finditer(text):
+        named = lexicon.ARTICLE_RIGHTS.get(int(article.group(1)))
+        if named is not None:
+            note(named, article.start(), article.end())
+    if not found:
+        return (Right.QUESTION,), {}
+    rights = tuple(right for right in _RIGHT_ORDER if right in found)
+    return rights, {right.value: found[right] for right in rights}
+
+
+def _is_negated(text: str, start: int, patterns: _Patterns) -> bool:
+    """A negation or condition earlier in the same clause ('do NOT delete', 'if ... the deletion')."""
+    window = text[max(0, start - _CLAUSE_LOOKBACK) : start]
+    clause_start = 0
+    for boundary in patterns.clause_break.finditer(window):
+        clause_start = boundary.end()
+    clause = window[clause_start:]
+    return bool(patterns.negation.search(clause) or patterns.condition.search(clause))

@@ -1,0 +1,386 @@
+"""Phrases that ask for each privacy right, in en, de, fr, es, it, nl, pt (and core verbs of a few more).
+
+Patterns are matched case-insensitively against the requester's own text. `ASKS` patterns can be
+negated by the words just before them ("do NOT delete"); `REFUSES` patterns already contain the
+negation that makes them a request ("do not sell"), so negation does not cancel them.
+"""
+
+# Phrase tables read best one phrase per line, however long the phrase.
+# ruff: noqa: E501
+
+from privacydesk.models.rights import Right
+
+# A gap inside one sentence, short enough to keep the words related.
+_G = r"[^.!?;\n]{0,40}?"
+_G60 = r"[^.!?;\n]{0,60}?"
+# Consent sentences carry abbreviations ("Art. 6 Abs. 1 lit. a"), so their gap may cross periods.
+_GC = r"[^\n]{0,120}?"
+
+# Verbs that make "to whom did you pass my data" a question the requester wants answered.
+_KNOW = (
+    r"\b(?:tell|know|inform|show|let me|mit|wissen|erfahren|savoir|dites|indiquez|saber|indicar|sapere|dite"
+    r"|indicate|weten|vertel|laat|informe|diga)\w*"
+)
+
+
+def _asked(phrase: str) -> str:
+    """A phrase that only asks for information when a knowing verb precedes it or a '?' ends it."""
+    return rf"(?:{_KNOW}[^.!?;\n]{{0,40}}?{phrase}|{phrase}[^.!?\n]{{0,60}}\?)"
+
+
+THIRD_PARTIES = (
+    r"(?:third[- ]part\w*|partners?|sponsors?|advertisers?|other (?:companies|firms|businesses)|affiliates"
+    r"|Dritte\w*|andere (?:Firmen|Unternehmen)|Partner\w*|Werbe\w*|tiers|partenaires|terceros|otras empresas"
+    r"|colaborador\w*|terzi|partner|derden|andere bedrijven|adverteerders|terceiros|parceiros|outras empresas)"
+)
+
+ASKS: dict[Right, tuple[str, ...]] = {
+    Right.ACCESS: (
+        # en
+        r"\b(?:subject|data|personal data)[- ]access request",
+        r"\bright (?:of|to) access\b",
+        r"\bright to know\b",
+        r"\baccess request\b",
+        r"\brequest(?:ing)? access\b",
+        r"\baccess to (?:all )?(?:of )?(?:my|the) (?:personal )?(?:data|information)",
+        r"\b(?:a|an|full|complete|free) cop(?:y|ies) of\b",
+        r"\bcop(?:y|ies) of (?:all|my|everything|any)\b",
+        r"\b(?:send|give|provide|email|mail)(?: me| us)? (?:with )?(?:a |an )?(?:full |complete )?cop(?:y|ies)\b",
+        rf"\bwhat (?:personal |private )?(?:data|info(?:rmation)?|details)\b{_G}\b(?:you|u)\b",
+        _asked(
+            rf"\b(?:which|what|whom|who)\b{_G}\b(?:third[- ]part\w*|recipients|companies|partners)\b{_G}"
+            r"\b(?:shared|disclosed|sold|passed|given|transferred|sent)\b"
+        ),
+        _asked(r"\b(?:an welche|welche) (?:Empfänger|Dritte\w*|Firmen|Unternehmen|Stellen)\b"),
+        _asked(rf"\bà qui\b{_G}\b(?:transmis|communiqué|partagé|vendu|donné|cédé)\b"),
+        _asked(rf"\ba quién\w*\b{_G}\b(?:cedido|comunicado|compartido|vendido|pasado|transferido)\b"),
+        _asked(rf"\ba chi\b{_G}\b(?:comunicat|cedut|condivis|vendut|passat|trasferit)\w*"),
+        _asked(rf"\baan wie\b{_G}\b(?:doorgegeven|gedeeld|verkocht|verstrekt)\b"),
+        _asked(rf"\b(?:com|a) quem\b{_G}\b(?:compartilh|partilh|repass|vend|cedid|transferi)\w*"),
+        # de
+        r"\b\w*auskunft\w*",
+        rf"\bwelche (?:personenbezogenen |persönlichen |gespeicherten )?(?:Daten|Informationen|Infos)\b{_G60}"
+        r"\b(?:über mich|von mir|zu meiner Person|mich betreffend)",
+        rf"\bwas\b{_G}\büber mich\b{_G}\b(?:gespeichert|habt|haben|speichert|speichern|wisst|wissen)",
+        rf"\b(?:schick|send|zusend|übermitt|bekomm|erhalt|stellen Sie mir|möchte|hätte)\w*\b{_G}\bKopie\b",
+        r"\bKopie (?:aller |meiner |der |sämtlicher )?(?:personenbezogenen |persönlichen |gespeicherten )?Daten",
+        # fr
+        r"\bdroit d'accès\b",
+        r"\bdemande d'accès\b",
+        r"\baccès à (?:mes|toutes mes|l'ensemble de mes) (?:données|informations)",
+        r"\bcopie (?:de |des )?(?:toutes )?(?:mes|les) (?:données|informations|infos)",
+        rf"\b(?:savoir|connaître|avez|détenez|possédez|conservez|traitez)\b{_G}\b(?:données|infos|informations)\b"
+        rf"{_G}(?:sur moi|me concernant|à mon sujet)",
+        rf"\b(?:données|infos|informations)\b{_G}\bque vous (?:avez|détenez|possédez|conservez|traitez)\b",
+        # es
+        r"\bderecho (?:de|a) acceso\b",
+        r"\bacceso a (?:todos )?(?:mis|los) datos",
+        r"\bcopia de (?:todos )?(?:mis|los) datos",
+        rf"\bqué datos\b{_G}\b(?:tenéis|teneis|tienen|tienes|guardáis|guardan|tratáis|tratan|de mí|míos|sobre mí)",
+        # it
+        r"\bdiritto di accesso\b",
+        r"\baccesso ai (?:miei )?dati",
+        r"\brichiesta di accesso\b",
+        r"\bcopia (?:dei|di tutti i) (?:miei )?dati",
+        rf"\b(?:ricever|aver|invia|otten|chied|chiedo)\w*\b{_G}\bcopia\b",
+        rf"\b(?:quali|che) dati\b{_G}\b(?:su di me|avete|trattate|conservate|possedete|mi riguardano)",
+        # nl
+        r"\binzage\w*",
+        r"\bkopie van (?:al )?(?:mijn|de) (?:persoons)?gegevens",
+        rf"\bwelke (?:persoons)?gegevens\b{_G}\b(?:van mij|over mij|hebben|verwerkt|bewaren|heeft)",
+        # pt
+        r"\bdireito de acesso\b",
+        r"\bacesso (?:aos|a todos os) (?:meus )?dados",
+        r"\bpedido de acesso\b",
+        r"\bc[óo]pia d(?:os|e todos os) (?:meus )?dados",
+        rf"\b(?:quais|que) dados\b{_G}\b(?:sobre mim|têm|tem|possuem|guardam|de mim)",
+        # cs, hr, el, sv, ro, pl, bg, zh, ja: the core nouns
+        r"\bpřístup k osobním",
+        r"\bzahtijevam pristup\b",
+        r"πρόσβαση",
+        r"\bregisterutdrag\b",
+        r"\bsolicit accesul\b",
+        r"\bdostęp(?:u)? do (?:moich )?danych",
+        r"\bкопие от (?:личните|всички)",
+        r"数据的副本|信息的副本|开示|開示を請求|個人情報の写し",
+    ),
+    Right.PORTABILITY: (
+        r"\bportab\w*",
+        r"\bportabil\w*",
+        r"\b(?:daten)?übertragbarkeit\b",
+        r"přenositelnost|prenosivost|φορητότητα|dataportabilitet|przenoszenia danych",
+        r"\bmachine[- ]readable\b",
+        r"\bmaschinenlesbar\w*",
+        r"\blisible par (?:une )?machine\b",
+        r"\blegible por (?:una )?máquina\b",
+        r"\bleggibile da (?:un )?(?:dispositivo automatico|macchina)\b",
+        r"\bmachineleesbaar\w*",
+        r"\bleg[íi]vel por máquina\b|\bleitura automática\b|\bleitura por máquina\b",
+        r"\bstrojově čitelném|strojno čitljiv|μηχανικά αναγνώσιμο|maskinläsbar\w*|citit automat",
+        r"\bstructured,? commonly[- ]used\b",
+        r"\b(?:csv|json|xml)\b",
+        r"\bexport\w*|\besporta\w*",
+        r"\b(?:data|information) (?:that |which )?I (?:have )?provided\b",
+        r"\bvon mir bereitgestellten\b|\bque je vous ai fournies\b|\bche vi ho fornito\b|\bdie ik u heb verstrekt\b",
+        rf"\b(?:transmit|transfer|send|move|port|upload)\w*\b{_G60}\bto (?:my |the |a )?(?:new|another|different|other)\b"
+        r"(?! (?:e-?mail |postal |home )?address)",
+        r"\b(?:switch|mov)\w* to (?:a |an )?(?:new |another |different |diff |other )\w*\b",
+        rf"\b(?:übermitt|übertrag|schick|send|import)\w*\b{_G60}\b(?:an|zu|bei) (?:meinen|meine|einen|einem) "
+        r"(?:neue[nmr]?|andere[nmr]?)\b",
+        rf"\b(?:switche|wechsle|wechsel)\w*\b{_G}\b(?:anderen|neuen)\b",
+        rf"\btrasmess\w*\b{_G}\b(?:al|a un) (?:mio )?(?:nuovo|altro)\b|\bportarli su\b",
+        r"\boverzetten\b|\boverstap\w*|\bstap\w* over\b",
+        rf"\b(?:pasad|pasar|enviad|enviar|transferir|transmitir|llevar)\w*\b{_G60}\ba (?:mi |la |una |otra )?(?:nueva|otra)\b",
+        r"\bme cambio a\b",
+        rf"\b(?:levar|transferir|passar|portar)\b{_G}\b(?:pra|para) (?:outr[oa]|o novo|a nova|um novo|uma nova)\b",
+        r"\bje passe (?:sur|chez|à) un autre\b|\bréimport\w*|\bimporte\w* ailleurs\b",
+    ),
+    Right.RECTIFICATION: (
+        # en
+        r"\brectif\w*",
+        r"\bcorrect (?:it|this|them|my|the|that|these|those)\b",
+        r"\bfix (?:it|this|my|the|that)\b",
+        r"\bupdate (?:my|it|the|your records)\b",
+        r"\b(?:is|are|was|were|it's) (?:wrong|incorrect|inaccurate|outdated|out of date|misspel\w*|out-of-date)\b",
+        r"\b(?:spelt|spelled|written) (?:wrong|incorrectly)\b|\bmisspel\w*|\bkeep spelling\b",
+        r"\bI(?:'ve| have)? moved\b",
+        r"\bnew (?:address|surname|last name|phone number)\b",
+        r"\bmy (?:email|e-mail|address|name|surname|phone number|number)(?: address)? (?:has |just )*changed\b",
+        r"\bchanged my (?:name|surname|address|email)\b",
+        # de
+        r"\bberichtig\w*",
+        r"\bkorrigier\w*",
+        r"\b(?:ist|sind) (?:falsch|fehlerhaft|unrichtig|veraltet|nicht korrekt|nicht richtig)\b",
+        r"\bfalsch (?:gespeichert|geschrieben|hinterlegt)\b",
+        r"\bumgezogen\b",
+        r"\bneue (?:Anschrift|Adresse|E-Mail-Adresse|E-Mail|Telefonnummer|Nummer)\b",
+        rf"\b(?:aktualisier|änder|update|korrigier)\w*\b{_G}\b(?:Name\w*|Nachname\w*|Adresse|Anschrift|E-Mail\w*|Telefonnummer)",
+        # fr
+        r"\bcorrig\w*",
+        r"\b(?:est|sont) (?:erroné|inexact|incorrect|faux|fausse)\w*",
+        r"\binexacte?s?\b|\berronée?s?\b",
+        r"\bj'?ai déménagé\b",
+        r"\bmettre (?:à|a) jour\b",
+        r"\bmodifier mon (?:adresse|nom|e-?mail|numéro)\b|\bnouvelle adresse\b",
+        # es
+        r"\brectific\w*",
+        r"\bcorregi\w*|\bcorrij\w*|\bcorrecci[óo]n\b",
+        r"\b(?:está|están|es) (?:mal|incorrect\w*|equivocad\w*|erróne\w*)\b",
+        r"\bme he mudado\b",
+        rf"\bactualiz\w*\b{_G}\b(?:mi|mis)\b",
+        r"\bnueva dirección\b",
+        # it
+        r"\brettific\w*",
+        r"\bcorregg\w*|\bcorrezion\w*",
+        r"\b(?:è|sono) (?:sbagliat\w*|errat\w*|inesatt\w*|scritt\w* male)\b|\bscritt[oa] male\b",
+        r"\bho cambiato (?:casa|indirizzo|numero)\b",
+        rf"\baggiorna\w*\b{_G}\b(?:il mio|i miei|la mia|le mie)\b",
+        # nl
+        r"\bcorrig\w*",
+        r"\b(?:is|zijn) (?:verkeerd|onjuist|fout|niet juist)\w*",
+        r"\bverkeerd gespeld\b|\bklopt niet\b",
+        r"\bverhuisd\b",
+        rf"\bwijzig\w*\b{_G}\b(?:adres|naam|e-?mail\w*|telefoonnummer)",
+        rf"\b(?:adres|naam|achternaam|e-?mail\w*|telefoonnummer|gegevens)\b{_G}\b(?:wijzigen|aanpassen|corrigeren|bijwerken)\b",
+        r"\bgraag aanpassen\b",
+        # pt
+        r"\bretific\w*",
+        r"\bcorrig\w*|\bcorreção\b",
+        r"\b(?:está|estão) (?:errad\w*|incorret\w*|desatualizad\w*)\b|\bcadastrad[oa] errad[oa]\b",
+        rf"\batualiz\w*\b{_G}\b(?:meu|minha|meus|minhas|pro novo|para o novo)\b",
+        r"\bé antigo\b|\bmudei de (?:casa|endereço)\b",
+        # cs, hr, el, sv, ro, pl
+        r"\bopravu\b|\bispravljanje\b|διορθώσ\w*|\brättelse\b|\bsprostowani\w*",
+    ),
+    Right.ERASURE: (
+        # en
+        r"\b(?:delete|deleten|erase|wipe|purge)\b",
+        r"\bremove (?:all )?(?:of )?(?:my|all) (?:personal )?(?:data|information|details|account|profile)\b",
+        r"\b(?:close|terminate|deactivate|cancel) (?:my|the) (?:\w+ )?account\b",
+        r"\bright to (?:erasure|be forgotten|deletion)\b",
+        r"\b(?:erasure|deletion) request\b",
+        r"\brequest(?:ing)? (?:the )?(?:immediate |permanent |complete )?(?:erasure|deletion)\b",
+        r"\bforget me\b",
+        # de
+        r"\blösch(?:en|e|t|te|st)\b",
+        r"\bLöschung\b(?=[^.!?;\n]{0,30}\b(?:meine\w*|mich|aller|sämtliche\w*|personenbezogene\w*|Daten|Kontos?|Accounts?))",
+        r"\b(?:Daten|Konto|Account|Profil)\b[^.!?;\n]{0,20}\bentfernen\b",
+        r"\bRecht auf Vergessen\w*",
+        # fr
+        r"\bsupprim(?:er|ez|iez|e|ions)\b",
+        r"\beffac(?:er|ez|iez|e)\b",
+        r"\b(?:suppression|effacement)\b(?=\s*(?:de|des|du|d')\s*(?:mes|mon|ma|toutes|tous|l'ensemble|compte|données|informations))",
+        r"\bdroit (?:à|a) l'oubli\b",
+        # es
+        r"\bborr(?:ar|en|ad|éis|eis|e|es)\b",
+        r"\bsuprim(?:ir|an|id|a|áis)\b",
+        r"\belimin(?:ar|en|ad|e|éis|es)\b",
+        r"\b(?:supresi[óo]n|eliminaci[óo]n|borrado)\b(?=\s+de\s+(?:mis|todos|todas|mi|la cuenta|los datos))",
+        r"\bderecho al olvido\b",
+        # it
+        r"\bcancell(?:are|ate|atemi|ami|armi|ali|arli|arla|arlo|atela|atelo|atele|ateli|i|ino)\b",
+        r"\belimin(?:are|ate|atemi|arli|arla|atelo|atela)\b",
+        r"\b(?:cancellazione|eliminazione)\b(?=\s+(?:dei|di tutti|del mio|della mia|di)\s+(?:miei|mio|mia|dati|tutti))",
+        r"\brimuov(?:ere|ete)\b",
+        r"\bdiritto all'oblio\b",
+        # nl
+        r"\bverwijder(?:en|t)?\b",
+        r"\bverwijdering\b(?=\s+van\s+(?:mijn|al|alle))",
+        r"\bvergeten te worden\b",
+        # pt
+        r"\bapag(?:ar|uem|ue|em|ado)\b",
+        r"\bexclu(?:ir|am|a)\b",
+        r"\belimin(?:ar|em|e)\b",
+        r"\b(?:eliminação|exclusão|apagamento)\b(?=\s+(?:imediat[oa]\s+)?d(?:os|e todos os|as|e)\s+(?:meus|minhas|dados|meu))",
+        # cs, hr, el, sv, ro, pl, bg, zh, ja
+        r"\bvymaz\w*|\bvýmaz\w*|\bbrisanj\w*|\bizbri\w*|διαγραφ\w*|διαγράψ\w*|\brader(?:a|ing)\w*",
+        r"\bșterg\w*|\bştergere\w*|\busunię\w*|\busun\w*|\bизтрива\w*|\bизтри\w*|删除|削除",
+    ),
+    Right.MARKETING_OPT_OUT: (
+        # en
+        r"\bunsubscrib\w*",
+        r"\bopt(?:[- ])?out of (?:all |any |your |the )?(?:marketing|newsletter|promotional|advertising|e-?mails|mailings|mailing)",
+        r"\b(?:remove|take) me (?:off|from)\b",
+        r"\bstop (?:sending|emailing|e-mailing|texting|calling|mailing|contacting|spamming)\b",
+        r"\b(?:e-?mails?|mails?|messages|texts|newsletters?|offers|deals|promos?|marketing|calls|ads)\b.{0,12}\bto stop\b",
+        rf"\b(?:I|we) (?:hereby )?(?:object|am objecting)\b{_G60}\b(?:processing|use|marketing|advertising|profiling)\b",
+        rf"\bobjection\b{_G}\b(?:direct marketing|marketing|advertising)\b",
+        rf"\bwithdraw\w*\b{_GC}\bconsent\b",
+        r"\b(?:revok|withdraw)\w* (?:my |said |that |any |all )?consent\b",
+        # de
+        r"\babbestell\w*",
+        r"\babmeld\w*",
+        r"\btragen Sie mich\b[^.!?;\n]{0,40}\baus\b|\baustragen\b",
+        rf"\bWiderspruch\b{_GC}\b(?:Werb\w*|Direktwerbung|Marketing|Verarbeitung|Profiling)",
+        rf"\bwiderspreche\w*\b{_G60}\b(?:Werb\w*|Direktwerbung|Marketing|Verarbeitung|Nutzung|Profiling)",
+        rf"\bwiderrufe\w*\b{_G60}\bEinwilligung\b",
+        rf"\bEinwilligung\b{_GC}\bwiderrufe\w*",
+        r"\bWiderruf\w* (?:meiner|der) Einwilligung\b",
+        # fr
+        r"\bdésinscri\w*|\bdésabonn\w*",
+        r"\bretirez[- ]moi de\b|\bme retirer de\b",
+        rf"\bje m'oppose\b{_G60}\b(?:prospection|marketing|publicit\w*|traitement|profilage)",
+        rf"\bopposition\b{_G}\b(?:prospection|marketing|publicit\w*)",
+        rf"\b(?:retir|révoqu)\w*\b{_G}\bconsentement\b",
+        rf"\barrêtez\b{_G}\b(?:newsletter|mails|e-mails|sms|appels|envois|promo\w*|pub\w*)",
+        r"\barrêter de m'envoyer\b",
+        # es
+        rf"\bdar(?:me|nos)? de baja\b{_G}\b(?:lista|newsletter|boletín|correos?|publicidad|comunicaciones|envíos|promociones|mailing|todo)",
+        r"\bdadme de baja\b|\bdéme de baja\b|\bdenme de baja\b",
+        rf"\bme opongo\b{_G60}\b(?:publicidad|mercadotecnia|marketing|tratamiento|comunicaciones comerciales)",
+        rf"\b(?:retir|revoc)\w*\b{_G}\bconsentimiento\b",
+        r"\bdej(?:en|ad|e|éis) de (?:llamar|enviar|mandar|escribir)\w*",
+        # it
+        r"\bcancellarmi dall[ae]\b|\brimuovermi dall[ae]\b|\bdisiscri\w*|\bdisabbon\w*",
+        rf"\b(?:revoc|ritir)\w*\b{_G}\bconsenso\b",
+        rf"\bmi oppongo\b{_G60}\b(?:marketing|pubblicit\w*|trattamento|profilazione)",
+        r"\bsmett\w* di (?:mandar|inviar|chiamar|contattar)\w*",
+        # nl
+        r"\bafmeld\w*|\buitschrijv\w*|\bschrijf me uit\b",
+        rf"\bbezwaar\b{_G}\b(?:direct marketing|marketing|reclame|verwerking|profilering)",
+        rf"\b(?:trek|intrek)\w*\b{_G}\btoestemming\b|\btoestemming\b{_G}\bin(?:trekken|getrokken)?\b",
+        # pt
+        r"\bdescadastr\w*",
+        r"\bcancelar (?:a )?(?:minha )?inscrição\b",
+        r"\bremov\w* (?:da|de) (?:lista|newsletter)\b",
+        rf"\b(?:revog|retir)\w*\b{_G}\bconsentimento\b",
+        r"\bparem de (?:me )?(?:mandar|enviar|ligar)\b",
+        rf"\bme oponho\b{_G60}\b(?:marketing|publicidade|tratamento)",
+        # cs, hr, el, sv, ro, pl, bg, zh, ja: withdrawing consent, objecting
+        r"\bodvolávám\b|\bvznáším námitku\b|\bpovlačim\b|\bprotivim\b|ανακαλώ|αντιτίθεμαι|εναντιώνομαι",
+        r"\båterkallar\b|\binvänder\b|\bretrag\b|\bmă opun\b|\bwycofuj\w*|\bsprzeciw\w*",
+        r"\bоттеглям\b|\bвъзразявам\b|撤回|同意を撤回|異議",
+    ),
+    Right.SHARING_OPT_OUT: (),
+}
+
+REFUSES: dict[Right, tuple[str, ...]] = {
+    Right.MARKETING_OPT_OUT: (
+        r"\b(?:no|any) (?:more|further) (?:e-?mails?|newsletters?|marketing|ads|advertising|offers|promotions?|mail|calls|texts|sms|catalog\w*)",
+        r"\b(?:don'?t|do not|never) (?:send|email|e-mail|text|call|contact|spam) me\b",
+        rf"\b(?:don'?t|do not) want (?:your|any|the|to receive)\b{_G}\b(?:e-?mails?|newsletters?|marketing|offers|ads|promo\w*)",
+        rf"\bkeine\b{_G}\b(?:Werbung|Werbe\w*|Newsletter|Kataloge?|Mails|E-Mails|Angebote|Anrufe|Prospekte)\b{_G}\bmehr\b",
+        r"\bne (?:m'envoyez|me contactez|m'appelez|me sollicitez) plus\b|\bplus de (?:newsletter|pub|publicité|mails|sms|promo)",
+        rf"\bno (?:me |nos )?(?:mandéis|mandes|manden|envíen|enviéis|envíes|llaméis|llamen)\b{_G}\bm[áa]s\b",
+        rf"\bno quiero recibir\b{_G}\b(?:m[áa]s|publicidad|ofertas|correos|newsletter|promociones)",
+        rf"\bnon (?:mi |voglio )?(?:inviate|mandate|ricevere)\b{_G}\bpiù\b",
+        rf"\b(?:stuur|mail|bel|sms)\w* me\b{_G}\bgeen\b{_G}\bmeer\b",
+        rf"\bgeen (?:nieuwsbrie\w*|reclame|aanbiedingen|mails?|e-?mails?)\b{_G}\bmeer\b",
+        rf"\bnão (?:me )?(?:mandem|enviem|liguem)\b{_G}\bmais\b|\bnão quero mais receber\b",
+    ),
+    Right.SHARING_OPT_OUT: (
+        # en
+        r"\b(?:do not|don'?t|never|not to|stop|quit|cease|no longer)\b[^.!?;\n]{0,15}\b(?:sell|selling|share|sharing)\b",
+        rf"\b(?:do not|don'?t|never|not to|stop|quit|cease|no longer)\b[^.!?;\n]{{0,15}}\b(?:pass\w*|giv\w*|disclos\w*|rent\w*"
+        rf"|transfer\w*|provid\w*|trad\w*)\b{_G60}\b{THIRD_PARTIES}",
+        r"\bopt(?:ing)?[- ]?out of (?:the )?(?:sale|selling|sharing)\b",
+        r"\blimit the use (?:and disclosure )?of my sensitive\b",
+        rf"\bobject\w*\b{_G}\b(?:sale|sharing|disclosure|transfer|passing)\b{_G}\b{THIRD_PARTIES}",
+        # de
+        r"\b(?:nicht|keine?|nie)\b[^.!?;\n]{0,40}\b(?:verkauf\w*|weitergeb\w*|weitergegeben|weiterzugeben|vermiet\w*"
+        r"|übermitteln|übermittelt)\b",
+        rf"\b(?:verkauf|vermiet|geb|leit)\w*\b{_G60}\bnicht\b{_G}\b(?:an |mit )?{THIRD_PARTIES}",
+        rf"\bnicht (?:mehr )?(?:an|mit) {THIRD_PARTIES}",
+        rf"\b(?:Widerspruch|widersprech\w*|widerspreche)\b{_G}\b(?:Weitergabe|Übermittlung|Verkauf)\b",
+        # fr
+        r"\bne (?:les |la |le |me |lui )?(?:vendez|partagez|transmettez|cédez|communiquez|donnez)\b",
+        rf"\b(?:refuse|m'oppose|interdis|opposition)\b{_G60}\b(?:transmis\w*|vend\w*|céd\w*|cession|partag\w*"
+        r"|communiqu\w*|transmission)",
+        # es
+        r"\bno (?:\w+\s+){0,3}?(?:vend\w*|compart\w*|cedáis|cedan|cedas|pas(?:éis|eis|en|es)|transfier\w*)\b",
+        rf"\b(?:me opongo|prohíbo|prohibo|no autorizo)\b{_G}\b(?:cesi[óo]n|vend\w*|compart\w*|transferencia|comunicaci[óo]n)",
+        rf"\btampoco quiero que\b{_G}\b(?:pas|vend|compart|ced)\w*",
+        # it
+        r"\bnon (?:\w+\s+){0,3}?(?:vend\w*|condivid\w*|cedet\w*|passat\w*|trasferit\w*)\b",
+        rf"\bnon autorizzo\b{_G}\b(?:comunicazione|cessione|condivisione|vendita|trasferimento)",
+        rf"\b(?:revoco|mi oppongo)\b{_G60}\b(?:cessione|comunicazione|vendita|condivisione)\b",
+        # nl
+        rf"\b(?:deel|verkoop|geef|verstrek)\b{_G}\bniet\b",
+        r"\bniet\b[^.!?;\n]{0,30}\b(?:delen|verkopen|doorgeven|doorgegeven|verstrekken|verkocht|gedeeld)\b",
+        rf"\bwil niet dat\b{_G60}\b(?:verkopen|delen|doorgeven|doorgegeven|verstrekt|gedeeld|verkocht)\b",
+        rf"\bbezwaar\b{_G}\b(?:delen|verkoop|doorgifte|verstrekking)\b",
+        # pt
+        r"\bnão (?:\w+\s+){0,3}?(?:vend\w*|compartilh\w*|partilh\w*|repass\w*|transfir\w*)\b",
+        rf"\bnão autorizo\b{_G}\b(?:compartilhamento|cessão|venda|repasse|transferência)",
+        # cs, pl, bg, zh, ja
+        r"\bneprodáv\w*|\bnesdílej\w*|\bnie sprzedaw\w*|\bне продавайте\b|不要出售|不要将[^。]{0,20}出售|販売を?しない|売却を?しない",
+        r"\bnot to sell\b|\bне продава\w*",
+    ),
+}
+
+# Negations that cancel an ASKS phrase when they stand earlier in the same clause.
+NEGATION = (
+    r"\b(?:not|never|no need|without|don'?t|dont|doesn'?t|isn'?t|won'?t|can'?t|nothing|neither|nor"
+    r"|kein\w*|nicht|nichts|nie|niemals|ohne"
+    r"|ne|n'|pas|jamais|sans|rien"
+    r"|no|nunca|nada|tampoco|ni"
+    r"|non|niente|nessun\w*"
+    r"|niet|geen|nooit|niks|zonder"
+    r"|não|nao|nem|nenhum\w*)\b"
+)
+# Verb-second languages put the negation after the verb ("Verwijder niets", "Löschen Sie nichts").
+NEGATION_AFTER = r"(?:[ \t]+[^\W\d_]+){0,3}?[ \t]+(?:nichts|niets|niks|nothing|rien|niente|nada|nicht|niet)\b"
+# Conditions make a right hypothetical ("if the objection leads to the deletion of my account").
+CONDITION = r"\b(?:if|whether|in case|falls|wenn|ob|sofern|si|indien|caso)\b"
+# Where one clause ends and the next begins.
+CLAUSE_BREAK = r"[.!?;:,\n()\u2013\u2014]|\s-\s|\b(?:but|aber|sondern|mais|pero|sino|ma|maar|mas|just|only|nur|solo|sólo|alleen)\b"
+
+# After an erasure or opt-out verb: the object is a mailing list, so it is a marketing opt-out.
+LIST_OBJECT = (
+    r"\s*(?:\S+\s+){0,2}?(?:from|aus|de|dalla|dalle|della|van|da|uit)\b[^.!?;\n]{0,25}"
+    r"\b(?:list|lists|mailing\w*|newsletter\w*|verteiler\w*|liste|lista|listas|nieuwsbrie\w*|diffusion|e-?mails?"
+    r"|correos|mailings?)\b"
+)
+
+# Legal articles that name a right (GDPR numbering; the UK GDPR keeps it).
+ARTICLE = (
+    r"\b(?:art(?:icle|ikel|ículo|icolo|igo|iculo|ikla|icolul|\.)?|artt?\.|článk[ua]|čl\.|člank[au]|članak|άρθρ[οα]|Άρθρ[οα])"
+    r"\s*(\d{1,3})(?![\d.,]\d)"
+)
+ARTICLE_RIGHTS: dict[int, Right] = {
+    15: Right.ACCESS,
+    16: Right.RECTIFICATION,
+    17: Right.ERASURE,
+    20: Right.PORTABILITY,
+    21: Right.MARKETING_OPT_OUT,
+}
