@@ -12,7 +12,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from privacydesk.config import get_settings
 from privacydesk.dal import get_repository
 from privacydesk.dal.interface import RepositoryError
-from privacydesk.handlers.inbound_email import run_intake
 from privacydesk.handlers.views import case_view, event_view, inbound_view, outbox_view
 from privacydesk.integrations.aws import client
 from privacydesk.integrations.failure_queue import FailureQueue
@@ -74,6 +73,9 @@ def reprocess_message() -> dict[str, Any]:
     except ValueError as exc:
         raise EdgeValidationError("reprocess_request: the body is not JSON") from exc
     validate(body, "reprocess_request")
+    # Imported here: triage and intake are needed by this route only, not by the listings.
+    from privacydesk.handlers.inbound_email import run_intake  # noqa: PLC0415
+
     return reprocess(body["message_id"], _failures(), lambda event: run_intake(event, app.lambda_context))
 
 

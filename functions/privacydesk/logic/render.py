@@ -1,11 +1,12 @@
-"""Outgoing messages rendered from Jinja2 templates, one folder per language."""
+"""Outgoing messages and pages rendered from Jinja2 templates, one folder per language."""
 
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")
@@ -22,28 +23,27 @@ class RenderedMessage:
 
 
 @cache
-def _environment() -> Environment:
-    # Plain-text mail: nothing to escape; StrictUndefined turns a missing variable into an error.
-    return Environment(  # noqa: S701
+def _environment(*, html: bool) -> "Environment":
+    # Imported on first use: the listings never render, and a cold start should not pay for it.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined  # noqa: PLC0415
+
+    # Plain-text mail has nothing to escape; pages escape everything. StrictUndefined turns a
+    # missing variable into an error instead of a blank in a legal notice.
+    return Environment(
         loader=FileSystemLoader(TEMPLATES),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
-        trim_blocks=False,
+        autoescape=html,  # noqa: S701 - on for every HTML page; plain-text mail has no markup
     )
 
 
 def render_message(template: str, language: str, **context: Any) -> RenderedMessage:
     """Render `template` in `language`, or in English when that language has no templates."""
     lang = language if language in LANGUAGES else FALLBACK_LANGUAGE
-    module = _environment().get_template(f"{lang}/{template}.txt.j2").make_module(context)
+    module = _environment(html=False).get_template(f"{lang}/{template}.txt.j2").make_module(context)
     return RenderedMessage(subject=str(vars(module)["subject"]).strip(), text=str(module), language=lang)
-
-
-@cache
-def _page_environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=True)
 
 
 def render_page(name: str, **context: Any) -> str:
     """An HTML page from templates/web, every value escaped."""
-    return _page_environment().get_template(f"web/{name}.j2").render(**context)
+    return _environment(html=True).get_template(f"web/{name}.j2").render(**context)
