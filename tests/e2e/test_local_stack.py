@@ -55,8 +55,11 @@ def test_the_sample_mails_show_up_as_cases_and_acknowledgements_at_start(stack: 
         "/v1/outbox", lambda d: len(d["outbox"]) >= 7 and all(o["status"] == "sent" for o in d["outbox"])
     )
     assert {o["template"] for o in outbox["outbox"]} == {"acknowledgement"}
-    inbound = stack.get("/v1/inbound")["inbound"]
-    assert {"auto_reply_ignored", "bounce_recorded"} <= {i["outcome"] for i in inbound}
+    # The out-of-office and the bounce among the samples are recorded, never answered.
+    stack.wait_for(
+        "/v1/inbound",
+        lambda d: {"auto_reply_ignored", "bounce_recorded"} <= {i["outcome"] for i in d["inbound"]},
+    )
     with urllib.request.urlopen(stack.api + "/", timeout=10) as page:  # noqa: S310 - local stack
         html = page.read().decode()
     assert all(c["ref"] in html for c in cases)
