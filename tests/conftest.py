@@ -1,6 +1,7 @@
 """Shared test helpers: paths and the corpus location."""
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,3 +19,25 @@ def corpus_dir() -> Path:
 def sample_mail() -> dict[str, bytes]:
     """The sample mails of events/mail by file name."""
     return {p.name: p.read_bytes() for p in sorted((EVENTS / "mail").glob("*.eml"))}
+
+
+@pytest.fixture
+def figures(record_property: Callable[[str, object], None]) -> Callable[[str], None]:
+    """Report a table of figures: shown at the end of every run, with or without -s or xdist."""
+    return lambda table: record_property("figures", table)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the figures the tests reported (triage scores), passed or failed."""
+    tables = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", [])
+        if name == "figures"
+    ]
+    if tables:
+        terminalreporter.section("figures")
+        for table in tables:
+            terminalreporter.write_line(str(table))

@@ -3,7 +3,7 @@
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -91,26 +91,26 @@ def _score_requests(
     return exact / len(cases), _table(title, rows), misses
 
 
-def test_letters_are_read_exactly(corpus: Path) -> None:
+def test_letters_are_read_exactly(corpus: Path, figures: Callable[[str], None]) -> None:
     cases = [
         (label["path"], _wrap((corpus / label["path"]).read_text(encoding="utf-8"), "Request"), label)
         for label in _labels("letters")
     ]
     rate, table, misses = _score_requests(cases, "Letters (templates of real request letters)")
-    print(table)
+    figures(table)
     assert rate >= LETTERS_EXACT, f"{table}\nfirst misses:\n" + "\n".join(misses[:_SHOWN_MISSES])
 
 
-def test_paraphrases_are_read_exactly() -> None:
+def test_paraphrases_are_read_exactly(figures: Callable[[str], None]) -> None:
     cases = [
         (label["subject"], _wrap(label["text"], label["subject"]), label) for label in _labels("paraphrases")
     ]
     rate, table, misses = _score_requests(cases, "Paraphrases (short requests as people write them)")
-    print(table)
+    figures(table)
     assert rate >= PARAPHRASES_EXACT, f"{table}\nfirst misses:\n" + "\n".join(misses[:_SHOWN_MISSES])
 
 
-def test_machine_mail_is_recognised(corpus: Path) -> None:
+def test_machine_mail_is_recognised(corpus: Path, figures: Callable[[str], None]) -> None:
     labels = [*_labels("machine_mail"), *_labels("feedback_reports")]
     kinds: Counter[str] = Counter()
     kinds_hit: Counter[str] = Counter()
@@ -135,20 +135,20 @@ def test_machine_mail_is_recognised(corpus: Path) -> None:
     rows += [(f"  {kind}", kinds_hit[kind], kinds[kind]) for kind in sorted(kinds)]
     rows.append(("bounced addresses exact", addressed_hit, addressed))
     table = _table("Machine mail (real bounces, auto-replies, feedback reports)", rows)
-    print(table)
+    figures(table)
     detail = f"{table}\nfirst misses:\n" + "\n".join(misses[:_SHOWN_MISSES])
     assert recognised / len(labels) >= MACHINE_KIND, detail
     assert addressed_hit / addressed >= BOUNCED_EXACT, detail
 
 
-def test_human_mail_is_not_taken_for_machine_mail(corpus: Path) -> None:
+def test_human_mail_is_not_taken_for_machine_mail(corpus: Path, figures: Callable[[str], None]) -> None:
     labels = list(_labels("not_machine"))
     wrong = [
         f"{label['path']}: {kind}"
         for label in labels
         if (kind := triage_message((corpus / label["path"]).read_bytes()).kind.value) != label["kind"]
     ]
-    print(
+    figures(
         _table(
             "Human mail that looks machine-made",
             [("kept as written by a person", len(labels) - len(wrong), len(labels))],
