@@ -83,8 +83,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     yield RunningStack(
         folder=folder, api=info["api"], smtp_port=info["smtp_port"], privacy_address=info["privacy_address"]
     )
+    # THEN Ctrl-C stops it cleanly and it takes its endpoints file with it.
     process.send_signal(signal.SIGINT)
     try:
-        process.wait(timeout=30)
+        output, _ = process.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
+        pytest.fail("privacydesk run did not stop on SIGINT")
+    assert process.returncode == 0, output[-3000:]
+    assert "stopped." in output
+    assert not stack_file.exists()

@@ -98,7 +98,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"privacydesk: cannot start the local stack: {exc}", file=sys.stderr)
         return EXIT_USAGE
     stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    # Explicit handlers: a shell that starts us in the background may have told us to ignore SIGINT.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
     try:
         print("privacydesk local stack is running")
         print(f"  desk page and API  {info.api}/")

@@ -201,10 +201,11 @@ class LocalStack:
         return False
 
     def stop(self) -> None:
-        """Stop every part, newest first, then moto."""
+        """Stop every part, newest first, then moto; stack.json goes, so no command finds a dead stack."""
         for part in reversed(self._parts):
             part.stop()
         self._parts.clear()
+        (self.config.state_dir / "stack.json").unlink(missing_ok=True)
         self._moto.stop()
         reset_caches()
 
