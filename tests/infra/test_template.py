@@ -19,6 +19,7 @@ import pytest
 from cfnlint.api import ManualArgs, lint
 from moto import mock_aws
 
+from privacydesk_local.stack import FUNCTIONS, LOCAL_PARAMETERS
 from privacydesk_local.template_resources import (
     LocalResources,
     create_resources,
@@ -31,14 +32,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
 LINT_RULES_DIR = REPO_ROOT / "infra" / "lint_rules"
 REGION = "us-east-1"
-FUNCTIONS = ("InboundEmailFunction", "SenderFunction", "ApiFunction")
-# Values a deployer would give; every other parameter has a Default.
-PARAMETERS = {
-    "PrivacyAddress": "privacy@example.com",
-    "TeamAddress": "team@example.com",
-    "MailDomain": "example.com",
-    "OrganisationName": "Example Ltd",
-}
+# Values a deployer would give (the local stack's); every other parameter has a Default.
+PARAMETERS = LOCAL_PARAMETERS
 
 
 # ------------------------------------------------------------------------------------------ cfn-lint
