@@ -10,7 +10,3 @@ def system_clock() -> datetime:
     """The real time, in UTC."""
     return datetime.now(UTC)
 
-
-def fixed_clock(at: datetime) -> Clock:
-    """A clock that always answers `at` (tests, `tick --now`)."""
-    return lambda: at

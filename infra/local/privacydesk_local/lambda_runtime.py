@@ -61,8 +61,6 @@ class AsyncInvoker:
         self._delay = retry_delay
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"async-{function_name}", daemon=True)
-        self.completed = 0
-        self.failed = 0
 
     def start(self) -> None:
         """Start the worker thread."""
@@ -100,9 +98,7 @@ class AsyncInvoker:
                 error = exc
                 time.sleep(self._delay * (attempt + 1))
                 continue
-            self.completed += 1
             return
-        self.failed += 1
         self._on_failure(destination_record(self._name, event, error, self._retries + 1))
 
 

@@ -39,7 +39,6 @@ class StreamPoller:
         self._stop = threading.Event()
         self._busy = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stream-poller", daemon=True)
-        self.delivered = 0
 
     def start(self) -> None:
         """Start polling."""
@@ -90,7 +89,6 @@ class StreamPoller:
             failed_ids = {r["dynamodb"]["SequenceNumber"] for r in batch}
         for record in batch:
             if record["dynamodb"]["SequenceNumber"] not in failed_ids:
-                self.delivered += 1
                 continue
             tries = attempts.get(id(record), 0) + 1
             if tries >= MAX_ATTEMPTS:
