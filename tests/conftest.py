@@ -10,6 +10,23 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 EVENTS = REPO_ROOT / "events"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_aws() -> None:
+    """Fake credentials and no profile for the whole run: nothing here can sign a request to real AWS."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }
+    )
+
+
 def corpus_dir() -> Path:
     """The shared corpus of real mail written by others (../shared/corpus beside the repo)."""
     return Path(os.environ.get("PRIVACYDESK_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
