@@ -1,8 +1,9 @@
 """privacydesk's cfn-lint rules, checked against the template as CloudFormation will deploy it.
 
-Load them with `cfn-lint -a infra/lint_rules template.yaml`. cfn-lint 1.x only merges SAM Globals
-before its rules run, so these rules run the SAM transform themselves (samtranslator, offline) and
-check the resources SAM generates too: function roles, EventInvokeConfigs, event source mappings.
+Load them with `cfn-lint template.yaml --append-rules infra/lint_rules` (the template first: the
+option takes several values). cfn-lint 1.x only merges SAM Globals before its rules run, so these
+rules run the SAM transform themselves (samtranslator, offline) and check the resources SAM
+generates too: function roles, EventInvokeConfigs, event source mappings.
 """
 
 from __future__ import annotations
