@@ -109,6 +109,30 @@ def test_auto_replies_and_bulk_mail_are_recorded_but_never_answered(desk: Desk) 
     assert _outbox(desk) == []
 
 
+def test_list_mail_that_asks_for_a_right_goes_to_a_person_not_to_the_bin(desk: Desk) -> None:
+    # GIVEN a message sent through a mailing list that nonetheless asks for deletion
+    raw = _mail(
+        "My account",
+        "Please delete my account and all my data.",
+        headers={"List-Id": "<members.example.org>"},
+    )
+    # WHEN it arrives
+    result = desk.deliver(raw)
+    # THEN it is not answered (no loops) but quarantined with the reason a reviewer needs
+    assert result["outcome"] == "quarantined"
+    assert "erasure" in result["reason"]
+    assert _outbox(desk) == []
+
+
+def test_a_newsletter_whose_footer_offers_unsubscribing_is_simply_ignored(desk: Desk) -> None:
+    raw = _mail(
+        "This week's offers",
+        "Big savings this week on everything.\n\nTo unsubscribe from this newsletter, click here.",
+        headers={"List-Unsubscribe": "<https://news.example.org/u>", "Precedence": "bulk"},
+    )
+    assert desk.deliver(raw)["outcome"] == "bulk_ignored"
+
+
 def test_a_bounce_marks_the_requester_undeliverable_on_their_open_case(
     desk: Desk, sample_mail: dict[str, bytes]
 ) -> None:

@@ -17,6 +17,7 @@ from tests.conftest import REPO_ROOT, corpus_dir
 LABELS = REPO_ROOT / "tests" / "data"
 LETTERS_EXACT = 0.90
 PARAPHRASES_EXACT = 0.90
+HELD_OUT_EXACT = 0.90
 MACHINE_KIND = 0.95
 BOUNCED_EXACT = 0.85
 _SHOWN_MISSES = 8
@@ -110,6 +111,17 @@ def test_paraphrases_are_read_exactly(figures: Callable[[str], None]) -> None:
     assert rate >= PARAPHRASES_EXACT, f"{table}\nfirst misses:\n" + "\n".join(misses[:_SHOWN_MISSES])
 
 
+def test_held_out_paraphrases_are_read_exactly(figures: Callable[[str], None]) -> None:
+    # Written by someone who never saw the engine; never tune the lexicon to these sentences.
+    cases = [
+        (label["subject"], _wrap(label["text"], label["subject"]), label)
+        for label in _labels("paraphrases_holdout")
+    ]
+    rate, table, misses = _score_requests(cases, "Held-out paraphrases (written blind to the engine)")
+    figures(table)
+    assert rate >= HELD_OUT_EXACT, f"{table}\nfirst misses:\n" + "\n".join(misses[:_SHOWN_MISSES])
+
+
 def test_machine_mail_is_recognised(corpus: Path, figures: Callable[[str], None]) -> None:
     labels = [*_labels("machine_mail"), *_labels("feedback_reports")]
     kinds: Counter[str] = Counter()
@@ -154,4 +166,4 @@ def test_human_mail_is_not_taken_for_machine_mail(corpus: Path, figures: Callabl
             [("kept as written by a person", len(labels) - len(wrong), len(labels))],
         )
     )
-    assert len(wrong) <= len(labels) // 3, "\n".join(wrong)
+    assert not wrong, "\n".join(wrong)

@@ -2,10 +2,12 @@
 
 from email.message import EmailMessage
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from privacydesk.logic.parse_mail import html_to_text, parse_mail
+from privacydesk.logic.html_text import MAX_HTML_CHARS, MAX_TEXT_CHARS, html_to_text
+from privacydesk.logic.parse_mail import MAX_HEADER_CHARS, find_addresses, parse_mail
 
 
 def _mail(body: str = "Hello", **headers: str) -> bytes:
@@ -73,6 +75,43 @@ def test_unknown_charset_and_8bit_bytes_fall_back_sensibly() -> None:
     assert "supprimez mes donn" in parse_mail(raw).text
 
 
+@pytest.mark.parametrize(
+    ("charset", "subject", "body"),
+    [
+        ("iso-8859-1", "Löschung meiner Daten", "Bitte löschen Sie alle Daten über Jürgen Größe."),
+        ("windows-1252", "Données – suppression", "Merci d’effacer mes données – “maintenant”, 5 €."),
+    ],
+)
+def test_8bit_bodies_and_subjects_in_a_legacy_charset_are_decoded_once(
+    charset: str, subject: str, body: str
+) -> None:
+    # GIVEN a mail sent as raw 8-bit bytes in a legacy charset, subject included (no RFC 2047)
+    raw = (
+        b"From: a@example.org\r\nSubject: " + subject.encode("cp1252") + b"\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\n" + body.encode("cp1252") + b"\r\n"
+    )
+    # WHEN parsed
+    mail = parse_mail(raw)
+    # THEN both read as written: no mojibake ("lÃ¶schen") and no replacement characters
+    assert mail.subject == subject
+    assert mail.text.strip() == body
+
+
+@pytest.mark.parametrize("content_type", ["", "Content-Type: text/plain; charset=us-ascii\n"])
+def test_8bit_utf8_without_a_charset_or_mislabelled_ascii_is_read_as_utf8(content_type: str) -> None:
+    raw = f"From: a@example.org\nSubject: Löschung\n{content_type}\nBitte löschen.\n".encode()
+    mail = parse_mail(raw)
+    assert (mail.subject, mail.text.strip()) == ("Löschung", "Bitte löschen.")
+
+
+def test_repr_of_a_parsed_mail_holds_no_personal_data() -> None:
+    mail = parse_mail(_mail("Jane's secret text", Subject="Jane's subject"))
+    shown = repr(mail)
+    assert "Jane" not in shown
+    assert "jane.doe@example.org" not in shown
+
+
 def test_crlf_and_cr_only_line_endings_parse_alike() -> None:
     # GIVEN the same mail with LF, CRLF and CR-only line endings
     lf = b"From: a@example.org\nSubject: Hello\n\nline one\nline two\n"
@@ -124,6 +163,52 @@ def test_delivery_status_parts_of_a_report_are_collected() -> None:
     assert mail.report_type == "delivery-status"
     assert "Action: failed" in mail.delivery_status[0]
     assert mail.text.strip() == "Failed."
+
+
+def test_html_conversion_is_bounded_in_input_and_output() -> None:
+    # GIVEN HTML far longer than any mail, with text past the input cap
+    html = "<p>" + "word <b>x</b> " * 40_000 + "</p><p>TAIL</p>" + "y" * MAX_HTML_CHARS
+    # WHEN converted THEN it completes, the output is capped and nothing past the input cap is read
+    text = html_to_text(html)
+    assert 0 < len(text) <= MAX_TEXT_CHARS
+    assert "TAIL" not in html_to_text("x" * MAX_HTML_CHARS + "<p>TAIL</p>")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<" * 300_000,
+        "<!--" * 100_000,
+        "<a " + 'x="' * 100_000,
+        "<script>" * 50_000,
+        "<blockquote>" * 50_000 + "<p>quoted</p>" * 1_000,
+        "&#" * 100_000,
+        "<b>x</b>" * 50_000,
+    ],
+)
+def test_hostile_html_completes_with_bounded_output(html: str) -> None:
+    # GIVEN HTML that makes the stdlib HTMLParser quadratic or nests without end
+    # WHEN converted THEN it completes (a linear scan) and the output stays within the cap
+    text = html_to_text(html)
+    assert len(text) <= MAX_TEXT_CHARS
+    # Quote markers are capped too: a line never carries thousands of '> '.
+    assert all(line.count(">") <= 10 for line in text.splitlines() if "quoted" in line)
+
+
+def test_html_comments_scripts_and_entities() -> None:
+    text = html_to_text("<p>a &amp; b</p><!-- hidden --><script>x()</script><p>c&nbsp;d</p><br/>e")
+    assert text == "a & b\n\nc d\n\ne"
+
+
+def test_addresses_are_found_in_linear_time_and_headers_are_capped() -> None:
+    # GIVEN an 80 KB header value without any '@', and one with a real address after junk
+    junk = "a" * 80_000
+    raw = f"From: a@example.org\nX-Failed-Recipients: {junk}\nSubject: x\n\nhi\n".encode()
+    # WHEN read THEN the header a regex sees is capped, and address search completes
+    assert len(parse_mail(raw).header("x-failed-recipients")) == MAX_HEADER_CHARS
+    assert find_addresses(junk) == ()
+    assert find_addresses(f"{junk} <Gone@Example.NET>.") == ("gone@example.net",)
+    assert find_addresses("x@" * 40_000) == ()
 
 
 def test_endless_nesting_is_bounded() -> None:

@@ -9,4 +9,3 @@ Clock = Callable[[], datetime]
 def system_clock() -> datetime:
     """The real time, in UTC."""
     return datetime.now(UTC)
-

@@ -12,6 +12,7 @@ _MAX_EVIDENCE = 3
 _EXCERPT_CHARS = 80
 _CLAUSE_LOOKBACK = 70
 _RIGHT_ORDER = tuple(Right)
+_WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
 
 @dataclass(frozen=True)
@@ -19,9 +20,12 @@ class _Patterns:
     asks: tuple[tuple[Right, re.Pattern[str]], ...]
     refuses: tuple[tuple[Right, re.Pattern[str]], ...]
     negation: re.Pattern[str]
+    not_a_negation: re.Pattern[str]
     negation_after: re.Pattern[str]
     condition: re.Pattern[str]
+    polite_condition: re.Pattern[str]
     clause_break: re.Pattern[str]
+    direct_lead: re.Pattern[str]
     list_object: re.Pattern[str]
     article: re.Pattern[str]
     follow_up: re.Pattern[str]
@@ -41,16 +45,58 @@ def _patterns() -> _Patterns:
         asks=tuple((right, union(parts)) for right, parts in lexicon.ASKS.items() if parts),
         refuses=tuple((right, union(parts)) for right, parts in lexicon.REFUSES.items() if parts),
         negation=re.compile(lexicon.NEGATION, re.I),
+        not_a_negation=re.compile(lexicon.NOT_A_NEGATION, re.I),
         negation_after=re.compile(lexicon.NEGATION_AFTER, re.I),
         condition=re.compile(lexicon.CONDITION, re.I),
+        polite_condition=re.compile(lexicon.POLITE_CONDITION, re.I),
         clause_break=re.compile(lexicon.CLAUSE_BREAK, re.I),
+        direct_lead=re.compile(lexicon.DIRECT_LEAD, re.I),
         list_object=re.compile(lexicon.LIST_OBJECT, re.I),
         article=re.compile(lexicon.ARTICLE, re.I),
         follow_up=union(lexicon_context.FOLLOW_UP),
     )
 
 
-def excerpt(text: str, start: int, end: int) -> str:
+def find_rights(text: str) -> tuple[tuple[Right, ...], dict[str, list[str]]]:
+    """The rights asked for (QUESTION when none), and the phrases that decided each."""
+    text = text[:MAX_ANALYSED_CHARS]
+    patterns = _patterns()
+    # A reminder about an earlier request, or a complaint to a regulator, names rights it does not ask
+    # for now: in such a mail only rights asked for directly ("... again: please delete my data") count.
+    follow_up = _find_follow_up(text, patterns)
+    found: dict[Right, list[str]] = {}
+
+    def note(right: Right, start: int, end: int) -> None:
+        phrases = found.setdefault(right, [])
+        if len(phrases) < _MAX_EVIDENCE:
+            phrases.append(_excerpt(text, start, end))
+
+    for right, pattern in patterns.asks:
+        for match in pattern.finditer(text):
+            if _is_negated(text, match.start(), patterns) or patterns.negation_after.match(text, match.end()):
+                continue
+            if follow_up is not None and not _is_direct(text, match.start(), patterns):
+                continue
+            if right is Right.ERASURE and patterns.list_object.match(text, match.end()):
+                note(Right.MARKETING_OPT_OUT, match.start(), match.end())
+                continue
+            note(right, match.start(), match.end())
+    for right, pattern in patterns.refuses:
+        for match in pattern.finditer(text):
+            if follow_up is None or _is_direct(text, match.start(), patterns):
+                note(right, match.start(), match.end())
+    if follow_up is None:
+        for article in patterns.article.finditer(text):
+            named = lexicon.ARTICLE_RIGHTS.get(int(article.group(1)))
+            if named is not None:
+                note(named, article.start(), article.end())
+    if not found:
+        return (Right.QUESTION,), ({Right.QUESTION.value: [follow_up]} if follow_up else {})
+    rights = tuple(right for right in _RIGHT_ORDER if right in found)
+    return rights, {right.value: found[right] for right in rights}
+
+
+def _excerpt(text: str, start: int, end: int) -> str:
     """A short, single-line excerpt around a match (at most 80 characters)."""
     left = max(0, start - 20)
     snippet = " ".join(text[left : max(end, start + 40) + 20].split())
@@ -59,59 +105,36 @@ def excerpt(text: str, start: int, end: int) -> str:
     return snippet
 
 
-def find_follow_up(text: str) -> str | None:
+def _find_follow_up(text: str, patterns: _Patterns) -> str | None:
     """The phrase showing the text chases an earlier request or complains to a regulator, or None."""
-    patterns = _patterns()
-    text = text[:MAX_ANALYSED_CHARS]
     match = patterns.follow_up.search(text)
     if match:
-        return excerpt(text, match.start(), match.end())
+        return _excerpt(text, match.start(), match.end())
     for article in patterns.article.finditer(text):
         if int(article.group(1)) == lexicon_context.COMPLAINT_ARTICLE:
-            return excerpt(text, article.start(), article.end())
+            return _excerpt(text, article.start(), article.end())
     return None
 
 
-def find_rights(text: str) -> tuple[tuple[Right, ...], dict[str, list[str]]]:
-    """The rights asked for (QUESTION when none), and the phrases that decided each."""
-    text = text[:MAX_ANALYSED_CHARS]
-    follow_up = find_follow_up(text)
-    if follow_up is not None:
-        return (Right.QUESTION,), {Right.QUESTION.value: [follow_up]}
-    patterns = _patterns()
-    found: dict[Right, list[str]] = {}
-
-    def note(right: Right, start: int, end: int) -> None:
-        phrases = found.setdefault(right, [])
-        if len(phrases) < _MAX_EVIDENCE:
-            phrases.append(excerpt(text, start, end))
-
-    for right, pattern in patterns.asks:
-        for match in pattern.finditer(text):
-            if _is_negated(text, match.start(), patterns) or patterns.negation_after.match(text, match.end()):
-                continue
-            if right is Right.ERASURE and patterns.list_object.match(text, match.end()):
-                note(Right.MARKETING_OPT_OUT, match.start(), match.end())
-                continue
-            note(right, match.start(), match.end())
-    for right, pattern in patterns.refuses:
-        for match in pattern.finditer(text):
-            note(right, match.start(), match.end())
-    for article in patterns.article.finditer(text):
-        named = lexicon.ARTICLE_RIGHTS.get(int(article.group(1)))
-        if named is not None:
-            note(named, article.start(), article.end())
-    if not found:
-        return (Right.QUESTION,), {}
-    rights = tuple(right for right in _RIGHT_ORDER if right in found)
-    return rights, {right.value: found[right] for right in rights}
-
-
-def _is_negated(text: str, start: int, patterns: _Patterns) -> bool:
-    """A negation or condition earlier in the same clause ('do NOT delete', 'if ... the deletion')."""
+def _clause_before(text: str, start: int, patterns: _Patterns) -> str:
+    """The words of the clause that lead up to `start` (at most 70 characters of them)."""
     window = text[max(0, start - _CLAUSE_LOOKBACK) : start]
     clause_start = 0
     for boundary in patterns.clause_break.finditer(window):
         clause_start = boundary.end()
-    clause = window[clause_start:]
-    return bool(patterns.negation.search(clause) or patterns.condition.search(clause))
+    return window[clause_start:]
+
+
+def _is_negated(text: str, start: int, patterns: _Patterns) -> bool:
+    """A negation governing the phrase ('do NOT delete', 'not asking you to delete') or a condition ('if')."""
+    clause = patterns.not_a_negation.sub(" ", _clause_before(text, start, patterns))
+    negations = list(patterns.negation.finditer(clause))
+    if negations and len(_WORD_RE.findall(clause[negations[-1].end() :])) <= lexicon.NEGATION_REACH:
+        return True
+    condition = patterns.condition.search(clause)
+    return bool(condition and not patterns.polite_condition.search(clause))
+
+
+def _is_direct(text: str, start: int, patterns: _Patterns) -> bool:
+    """Whether the phrase is asked for now: its clause holds nothing before it but politeness and 'I ask'."""
+    return patterns.direct_lead.fullmatch(_clause_before(text, start, patterns)) is not None

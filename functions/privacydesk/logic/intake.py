@@ -98,6 +98,12 @@ def _process(notice: InboundNotice, ports: IntakePorts) -> IntakeResult:
     )
     if triage.kind is MailKind.BOUNCE:
         return _record_bounce(notice, triage, ports)
+    latent = _latent_request(triage)
+    if latent:
+        # Never answered (no loop), but a request hiding in machine-looking mail is not dropped either.
+        asked = ", ".join(right.value for right in latent)
+        reason = f"{triage.kind.value} that asks for {asked}: a person must review it; not answered"
+        return _record(ports, notice, Outcome.QUARANTINED, reason)
     if triage.kind is MailKind.AUTO_REPLY:
         return _record(ports, notice, Outcome.AUTO_REPLY_IGNORED, "automatic reply: never answered")
     if triage.kind is MailKind.BULK:
@@ -107,6 +113,13 @@ def _process(notice: InboundNotice, ports: IntakePorts) -> IntakeResult:
         if case is not None:
             return _attach_reply(notice, triage, case, ports)
     return _open_case(notice, triage, ports, oversized=oversized)
+
+
+def _latent_request(triage: TriageResult) -> tuple[Right, ...]:
+    """Rights asked for by mail that looks automatic; a list mail's unsubscribe footer does not count."""
+    if triage.kind is MailKind.BULK:
+        return tuple(right for right in triage.latent_rights if right is not Right.MARKETING_OPT_OUT)
+    return triage.latent_rights if triage.kind is MailKind.AUTO_REPLY else ()
 
 
 def _verdict_gate(notice: InboundNotice) -> str | None:

@@ -13,7 +13,10 @@ LANGUAGES = (
 )  # fmt: skip
 _MAX_CHARS = 8_000
 _MIN_LETTERS = 12
-_TEMPLATE_MARKUP_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|<[^<>\n]{1,40}>|https?://\S+|\S+@\S+")
+# Every alternative is bounded or starts only where a run of its characters starts: linear on any input.
+_TEMPLATE_MARKUP_RE = re.compile(
+    r"\{\{[^{}\n]{0,200}\}\}|\{%[^%\n]{0,200}%\}|<[^<>\n]{1,40}>|(?<!\S)https?://\S+|(?<![^\s(<\[])[^\s@]{1,64}@\S+"
+)
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 _PARAGRAPH_RE = re.compile(r"\n\s*\n")
 _WORD_RE = re.compile(r"(?<!\w)[^\W\d_]{2,}(?!\w)")

@@ -10,11 +10,56 @@ negation that makes them a request ("do not sell"), so negation does not cancel 
 
 from privacydesk.models.rights import Right
 
-# A gap inside one sentence, short enough to keep the words related.
-_G = r"[^.!?;\n]{0,40}?"
-_G60 = r"[^.!?;\n]{0,60}?"
+# A gap inside one sentence, short enough to keep the words related (shared with lexicon_context).
+GAP = r"[^.!?;\n]{0,40}?"
+GAP60 = r"[^.!?;\n]{0,60}?"
+_G = GAP
+_G60 = GAP60
 # Consent sentences carry abbreviations ("Art. 6 Abs. 1 lit. a"), so their gap may cross periods.
 _GC = r"[^\n]{0,120}?"
+
+# What people ask to stop: marketing channels and formats, per language.
+_MARKETING_EN = (
+    r"(?:newsletters?|promo\w*|marketing|ads|adverts?|advertis\w*|offers|deals|spam|mailings?|e-?mails|texts"
+    r"|sms|calls|catalog(?:ue)?s?|junk mail|flyers|leaflets|brochures|notifications)\b"
+)
+_MARKETING_DE = r"(?:Werbung|Werbe\w*|Newsletter\w*|Marketing\w*|Kataloge?|Prospekte|Angebote|SMS|Anrufe|E-?Mails|Mails)\b"
+_MARKETING_FR = (
+    r"(?:newsletters?|lettres? d'information|pub\w*|promo\w*|offres|sms|appels|mails|e-?mails|courriels|envois"
+    r"|prospection|démarchage|marketing|catalogues?)\b"
+)
+_MARKETING_ES = (
+    r"(?:newsletters?|boletín|boletines|publicidad|publicitari\w*|promocion\w*|ofertas|sms|llamadas|correos"
+    r"|e-?mails|mensajes|comunicaciones comerciales|marketing|catálogos?)\b"
+)
+_MARKETING_IT = (
+    r"(?:newsletter|pubblicit\w*|promozion\w*|offerte|sms|chiamate|telefonate|e-?mail|messaggi|comunicazioni"
+    r" commerciali|marketing|cataloghi|volantini)\b"
+)
+_MARKETING_NL = (
+    r"(?:nieuwsbrie\w*|reclame\w*|aanbieding\w*|promoties?|sms\w*|telefoontjes|e-?mails?|mails?|berichten"
+    r"|marketing\w*|folders?)\b"
+)
+_MARKETING_PT = (
+    r"(?:newsletters?|publicidade|publicitári\w*|promoç\w*|promocion\w*|ofertas|sms|chamadas|ligações|e-?mails"
+    r"|mensagens|marketing|catálogos?)\b"
+)
+# Details of a person that change or are recorded wrongly, per language.
+_DETAIL_DE = (
+    r"(?:Adresse|Anschrift|Name|Nachname|E-Mail(?:-Adresse)?|Telefonnummer|Handynummer|Nummer|Bankverbindung)"
+)
+_DETAIL_FR = (
+    r"(?:adresse(?: postale| e-?mail)?|nom(?: de famille)?|e-?mail|numéro(?: de téléphone)?|téléphone)"
+)
+_DETAIL_ES = r"(?:dirección|nombre|apellidos?|correo(?: electrónico)?|e-?mail|teléfono|número|móvil)"
+_DETAIL_IT = r"(?:indirizzo(?: e-?mail)?|nome|cognome|e-?mail|numero(?: di telefono)?|telefono|cellulare)"
+_DETAIL_NL = r"(?:adres|naam|achternaam|e-?mail(?:adres)?|telefoonnummer|nummer)"
+_DETAIL_PT = r"(?:endereço|morada|nome|apelido|sobrenome|e-?mail|telefone|número|telemóvel|celular)"
+# Personal data as an object of removal, in English.
+_MY_DATA_EN = (
+    r"(?:my|all(?: of)? my|all|any|every) (?:personal |private )?(?:data|info|information|details|account|profile"
+    r"|records?|stuff|everything|email address|phone number)"
+)
 
 # Verbs that make "to whom did you pass my data" a question the requester wants answered.
 _KNOW = (
@@ -47,6 +92,8 @@ ASKS: dict[Right, tuple[str, ...]] = {
         r"\bcop(?:y|ies) of (?:all|my|everything|any)\b",
         r"\b(?:send|give|provide|email|mail)(?: me| us)? (?:with )?(?:a |an )?(?:full |complete )?cop(?:y|ies)\b",
         rf"\bwhat (?:personal |private )?(?:data|info(?:rmation)?|details)\b{_G}\b(?:you|u)\b",
+        rf"\bwhat\b(?: \w+){{0,3}}? (?:you|u|ya) (?:have|hold|store|keep|know|process|collect|retain)\w*\b{_G}"
+        r"\b(?:on file|about me|on me|of me|on record|regarding me|concerning me)\b",
         _asked(
             rf"\b(?:which|what|whom|who)\b{_G}\b(?:third[- ]part\w*|recipients|companies|partners)\b{_G}"
             r"\b(?:shared|disclosed|sold|passed|given|transferred|sent)\b"
@@ -62,6 +109,7 @@ ASKS: dict[Right, tuple[str, ...]] = {
         rf"\bwelche (?:personenbezogenen |persönlichen |gespeicherten )?(?:Daten|Informationen|Infos)\b{_G60}"
         r"\b(?:über mich|von mir|zu meiner Person|mich betreffend)",
         rf"\bwas\b{_G}\büber mich\b{_G}\b(?:gespeichert|habt|haben|speichert|speichern|wisst|wissen)",
+        rf"\bwas (?:habt|haben|speichert|speichern|wisst|wissen|verarbeitet|verarbeiten)\b{_G}\büber mich\b",
         rf"\b(?:schick|send|zusend|übermitt|bekomm|erhalt|stellen Sie mir|möchte|hätte)\w*\b{_G}\bKopie\b",
         r"\bKopie (?:aller |meiner |der |sämtlicher )?(?:personenbezogenen |persönlichen |gespeicherten )?Daten",
         # fr
@@ -72,36 +120,44 @@ ASKS: dict[Right, tuple[str, ...]] = {
         rf"\b(?:savoir|connaître|avez|détenez|possédez|conservez|traitez)\b{_G}\b(?:données|infos|informations)\b"
         rf"{_G}(?:sur moi|me concernant|à mon sujet)",
         rf"\b(?:données|infos|informations)\b{_G}\bque vous (?:avez|détenez|possédez|conservez|traitez)\b",
+        rf"\bquel(?:le)?s (?:données|informations|infos)\b{_G}(?:sur moi|me concernant|à mon sujet"
+        r"|vous (?:avez|détenez|possédez|conservez|traitez|stockez|gardez))",
+        rf"\bce que vous (?:avez|savez|détenez|possédez|conservez|stockez|gardez)\b{_G}(?:sur moi|me concernant|à mon sujet)",
         # es
         r"\bderecho (?:de|a) acceso\b",
         r"\bacceso a (?:todos )?(?:mis|los) datos",
         r"\bcopia de (?:todos )?(?:mis|los) datos",
-        rf"\bqué datos\b{_G}\b(?:tenéis|teneis|tienen|tienes|guardáis|guardan|tratáis|tratan|de mí|míos|sobre mí)",
+        rf"\bqué (?:datos|información|info)\b{_G}\b(?:tenéis|teneis|tienen|tienes|guardáis|guardan|tratáis|tratan|de mí|míos|sobre mí)",
+        rf"\blo que (?:tenéis|teneis|tienen|sabéis|saben|guardáis|guardan)\b{_G}\b(?:de mí|sobre mí)",
         # it
         r"\bdiritto di accesso\b",
         r"\baccesso ai (?:miei )?dati",
         r"\brichiesta di accesso\b",
         r"\bcopia (?:dei|di tutti i) (?:miei )?dati",
         rf"\b(?:ricever|aver|invia|otten|chied|chiedo)\w*\b{_G}\bcopia\b",
-        rf"\b(?:quali|che) dati\b{_G}\b(?:su di me|avete|trattate|conservate|possedete|mi riguardano)",
+        rf"\b(?:quali|che) (?:dati|informazioni)\b{_G}\b(?:su di me|avete|trattate|conservate|possedete|mi riguardano)",
+        rf"\bcosa (?:avete|sapete|conservate|trattate)\b{_G}\bsu di me\b",
         # nl
         r"\binzage\w*",
         r"\bkopie van (?:al )?(?:mijn|de) (?:persoons)?gegevens",
-        rf"\bwelke (?:persoons)?gegevens\b{_G}\b(?:van mij|over mij|hebben|verwerkt|bewaren|heeft)",
+        rf"\bwelke (?:persoons)?(?:gegevens|informatie)\b{_G}\b(?:van mij|over mij|hebben|verwerkt|bewaren|heeft)",
+        rf"\bwat\b{_G}\b(?:over|van) mij\b{_G}\b(?:hebben|heeft|weten|weet|bewaren|bewaart|verwerken|verwerkt|opgeslagen|vastgelegd)\b",
+        rf"\bwat\b{_G}\b(?:hebben|heeft|weten|weet|bewaren|bewaart|verwerken|verwerkt)\b{_G}\b(?:over|van) mij\b",
         # pt
         r"\bdireito de acesso\b",
         r"\bacesso (?:aos|a todos os) (?:meus )?dados",
         r"\bpedido de acesso\b",
         r"\bc[óo]pia d(?:os|e todos os) (?:meus )?dados",
-        rf"\b(?:quais|que) dados\b{_G}\b(?:sobre mim|têm|tem|possuem|guardam|de mim)",
+        rf"\b(?:quais|que) (?:dados|informações)\b{_G}\b(?:sobre mim|têm|tem|possuem|guardam|de mim)",
+        rf"\bo que (?:vocês |vcs )?(?:têm|tem|sabem|guardam|possuem)\b{_G}\bsobre mim\b",
         # cs, hr, el, sv, ro, pl, bg, zh, ja: the core nouns
         r"\bpřístup k osobním",
-        r"\bzahtijevam pristup\b",
+        rf"\bpristup\b{_G}\bpodac\w*",
         r"πρόσβαση",
         r"\bregisterutdrag\b",
-        r"\bsolicit accesul\b",
+        rf"\baccesul\b{_G}\bdate\w*|\bcopie a (?:tuturor )?datelor\b",
         r"\bdostęp(?:u)? do (?:moich )?danych",
-        r"\bкопие от (?:личните|всички)",
+        rf"\b(?:копие|достъп)\b{_G}\b(?:ми данни|моите (?:лични )?данни)",
         r"数据的副本|信息的副本|开示|開示を請求|個人情報の写し",
     ),
     Right.PORTABILITY: (
@@ -128,12 +184,10 @@ ASKS: dict[Right, tuple[str, ...]] = {
         rf"\b(?:übermitt|übertrag|schick|send|import)\w*\b{_G60}\b(?:an|zu|bei) (?:meinen|meine|einen|einem) "
         r"(?:neue[nmr]?|andere[nmr]?)\b",
         rf"\b(?:switche|wechsle|wechsel)\w*\b{_G}\b(?:anderen|neuen)\b",
-        rf"\btrasmess\w*\b{_G}\b(?:al|a un) (?:mio )?(?:nuovo|altro)\b|\bportarli su\b",
+        rf"\btrasmess\w*\b{_G}\b(?:al|a un) (?:mio )?(?:nuovo|altro)\b",
         r"\boverzetten\b|\boverstap\w*|\bstap\w* over\b",
         rf"\b(?:pasad|pasar|enviad|enviar|transferir|transmitir|llevar)\w*\b{_G60}\ba (?:mi |la |una |otra )?(?:nueva|otra)\b",
-        r"\bme cambio a\b",
         rf"\b(?:levar|transferir|passar|portar)\b{_G}\b(?:pra|para) (?:outr[oa]|o novo|a nova|um novo|uma nova)\b",
-        r"\bje passe (?:sur|chez|à) un autre\b|\bréimport\w*|\bimporte\w* ailleurs\b",
     ),
     Right.RECTIFICATION: (
         # en
@@ -142,10 +196,10 @@ ASKS: dict[Right, tuple[str, ...]] = {
         r"\bfix (?:it|this|my|the|that)\b",
         r"\bupdate (?:my|it|the|your records)\b",
         r"\b(?:is|are|was|were|it's) (?:wrong|incorrect|inaccurate|outdated|out of date|misspel\w*|out-of-date)\b",
-        r"\b(?:spelt|spelled|written) (?:wrong|incorrectly)\b|\bmisspel\w*|\bkeep spelling\b",
+        r"\b(?:spelt|spelled|written) (?:wrong|incorrectly)\b|\bmisspel\w*",
         r"\bI(?:'ve| have)? moved\b",
         r"\bnew (?:address|surname|last name|phone number)\b",
-        r"\bmy (?:email|e-mail|address|name|surname|phone number|number)(?: address)? (?:has |just )*changed\b",
+        r"\bmy (?:email|e-mail|address|name|surname|phone number|number|details)(?: address)? (?:has |have |just )*changed\b",
         r"\bchanged my (?:name|surname|address|email)\b",
         # de
         r"\bberichtig\w*",
@@ -155,47 +209,56 @@ ASKS: dict[Right, tuple[str, ...]] = {
         r"\bumgezogen\b",
         r"\bneue (?:Anschrift|Adresse|E-Mail-Adresse|E-Mail|Telefonnummer|Nummer)\b",
         rf"\b(?:aktualisier|änder|update|korrigier)\w*\b{_G}\b(?:Name\w*|Nachname\w*|Adresse|Anschrift|E-Mail\w*|Telefonnummer)",
-        # fr
+        rf"\b(?:meine?|unsere?) {_DETAIL_DE}\b{_G}\b(?:hat sich geändert|geändert|ist neu|stimmt nicht|lautet jetzt)",
+        r"\b(?:ändern|aktualisieren|korrigieren|berichtigen) Sie (?:sie|es|das|ihn|diese|dies)\b",
+        # fr (with nl and pt: corriger, corrigeren, corrigir)
         r"\bcorrig\w*",
         r"\b(?:est|sont) (?:erroné|inexact|incorrect|faux|fausse)\w*",
         r"\binexacte?s?\b|\berronée?s?\b",
         r"\bj'?ai déménagé\b",
-        r"\bmettre (?:à|a) jour\b",
+        r"\bmett(?:re|ez)(?:-(?:la|le|les))? (?:à|a) jour\b",
         r"\bmodifier mon (?:adresse|nom|e-?mail|numéro)\b|\bnouvelle adresse\b",
+        rf"\b(?:mon|ma) {_DETAIL_FR}\b{_G}\b(?:a changé|change|n'est plus (?:la|le) (?:même|bon|bonne))",
         # es
         r"\brectific\w*",
         r"\bcorregi\w*|\bcorrij\w*|\bcorrecci[óo]n\b",
         r"\b(?:está|están|es) (?:mal|incorrect\w*|equivocad\w*|erróne\w*)\b",
         r"\bme he mudado\b",
         rf"\bactualiz\w*\b{_G}\b(?:mi|mis)\b",
+        r"\b(?:actualiz|actualíc|cambi|cámbi)\w*l[oa]s?\b",
         r"\bnueva dirección\b",
+        rf"\bmis? {_DETAIL_ES}\b{_G}\b(?:ha cambiado|han cambiado|ya no es)",
         # it
         r"\brettific\w*",
         r"\bcorregg\w*|\bcorrezion\w*",
         r"\b(?:è|sono) (?:sbagliat\w*|errat\w*|inesatt\w*|scritt\w* male)\b|\bscritt[oa] male\b",
         r"\bho cambiato (?:casa|indirizzo|numero)\b",
         rf"\baggiorna\w*\b{_G}\b(?:il mio|i miei|la mia|le mie)\b",
+        r"\b(?:aggiornat|aggiornar|modificat|modificar|cambiat|cambiar)\w*l[oaie]\b",
+        rf"\b(?:il mio|la mia|i miei|le mie) {_DETAIL_IT}\b{_G}\b(?:è cambiat\w*|è variat\w*|sono cambiat\w*|non è più)",
         # nl
-        r"\bcorrig\w*",
         r"\b(?:is|zijn) (?:verkeerd|onjuist|fout|niet juist)\w*",
         r"\bverkeerd gespeld\b|\bklopt niet\b",
         r"\bverhuisd\b",
         rf"\bwijzig\w*\b{_G}\b(?:adres|naam|e-?mail\w*|telefoonnummer)",
         rf"\b(?:adres|naam|achternaam|e-?mail\w*|telefoonnummer|gegevens)\b{_G}\b(?:wijzigen|aanpassen|corrigeren|bijwerken)\b",
-        r"\bgraag aanpassen\b",
+        rf"\bpas (?:het|dit|dat|deze|die)\b{_G}\baan\b|\b(?:wijzig|verbeter) (?:het|dit|dat|deze|die)\b",
+        rf"\bmijn {_DETAIL_NL}\b{_G}\b(?:is|zijn) (?:gewijzigd|veranderd|anders|niet meer)",
         # pt
         r"\bretific\w*",
-        r"\bcorrig\w*|\bcorreção\b",
-        r"\b(?:está|estão) (?:errad\w*|incorret\w*|desatualizad\w*)\b|\bcadastrad[oa] errad[oa]\b",
+        r"\bcorreção\b",
+        r"\b(?:está|estão) (?:errad\w*|incorret\w*|desatualizad\w*)\b|\b(?:cadastrad|registad|gravad)[oa]s? errad[oa]s?\b",
         rf"\batualiz\w*\b{_G}\b(?:meu|minha|meus|minhas|pro novo|para o novo)\b",
-        r"\bé antigo\b|\bmudei de (?:casa|endereço)\b",
+        r"\bmudei de (?:casa|endereço|morada)\b",
+        r"\batualiz\w*-(?:n?[oa]s?|lo|la|los|las)\b",
+        rf"\b(?:o meu|a minha|meu|minha|meus|minhas) {_DETAIL_PT}\b{_G}\b(?:mudou|mudaram|foi alterad\w*|está errad\w*|já não é)",
         # cs, hr, el, sv, ro, pl
         r"\bopravu\b|\bispravljanje\b|διορθώσ\w*|\brättelse\b|\bsprostowani\w*",
     ),
     Right.ERASURE: (
         # en
         r"\b(?:delete|deleten|erase|wipe|purge)\b",
-        r"\bremove (?:all )?(?:of )?(?:my|all) (?:personal )?(?:data|information|details|account|profile)\b",
+        rf"\b(?:remove|get rid of|destroy|clear) {_MY_DATA_EN}\b",
         r"\b(?:close|terminate|deactivate|cancel) (?:my|the) (?:\w+ )?account\b",
         r"\bright to (?:erasure|be forgotten|deletion)\b",
         r"\b(?:erasure|deletion) request\b",
@@ -242,6 +305,8 @@ ASKS: dict[Right, tuple[str, ...]] = {
         r"\bopt(?:[- ])?out of (?:all |any |your |the )?(?:marketing|newsletter|promotional|advertising|e-?mails|mailings|mailing)",
         r"\b(?:remove|take) me (?:off|from)\b",
         r"\bstop (?:sending|emailing|e-mailing|texting|calling|mailing|contacting|spamming)\b",
+        rf"\b(?:stop|end|cancel|quit|halt|no more)\b(?: (?:the|your|ur|all|these|those|any|of|my|with|receiving|getting))* (?:\w+ )?{_MARKETING_EN}",
+        r"\bopt (?:me|us) out\b",
         r"\b(?:e-?mails?|mails?|messages|texts|newsletters?|offers|deals|promos?|marketing|calls|ads)\b.{0,12}\bto stop\b",
         rf"\b(?:I|we) (?:hereby )?(?:object|am objecting)\b{_G60}\b(?:processing|use|marketing|advertising|profiling)\b",
         rf"\bobjection\b{_G}\b(?:direct marketing|marketing|advertising)\b",
@@ -251,6 +316,8 @@ ASKS: dict[Right, tuple[str, ...]] = {
         r"\babbestell\w*",
         r"\babmeld\w*",
         r"\btragen Sie mich\b[^.!?;\n]{0,40}\baus\b|\baustragen\b",
+        rf"\b(?:nehm|streich|entfern)\w* (?:Sie |ihr )?mich\b{_G}\b(?:aus|von)\b{_G}\b(?:Verteiler\w*|Liste\w*|Newsletter\w*|Mailing\w*|Werbe\w*)",
+        rf"\b(?:stopp|beend|einstell)\w*\b{_G}\b{_MARKETING_DE}|\b{_MARKETING_DE}{_G}\b(?:stoppen|einstellen|beenden)\b",
         rf"\bWiderspruch\b{_GC}\b(?:Werb\w*|Direktwerbung|Marketing|Verarbeitung|Profiling)",
         rf"\bwiderspreche\w*\b{_G60}\b(?:Werb\w*|Direktwerbung|Marketing|Verarbeitung|Nutzung|Profiling)",
         rf"\bwiderrufe\w*\b{_G60}\bEinwilligung\b",
@@ -262,29 +329,35 @@ ASKS: dict[Right, tuple[str, ...]] = {
         rf"\bje m'oppose\b{_G60}\b(?:prospection|marketing|publicit\w*|traitement|profilage)",
         rf"\bopposition\b{_G}\b(?:prospection|marketing|publicit\w*)",
         rf"\b(?:retir|révoqu)\w*\b{_G}\bconsentement\b",
-        rf"\barrêtez\b{_G}\b(?:newsletter|mails|e-mails|sms|appels|envois|promo\w*|pub\w*)",
-        r"\barrêter de m'envoyer\b",
+        rf"\b(?:arrêt\w*|stoppez)\b{_G}\b{_MARKETING_FR}",
+        r"\barrêt\w* de (?:m'|me |nous )?(?:envoyer|contacter|appeler|solliciter|démarcher|écrire)\b",
         # es
         rf"\bdar(?:me|nos)? de baja\b{_G}\b(?:lista|newsletter|boletín|correos?|publicidad|comunicaciones|envíos|promociones|mailing|todo)",
         r"\bdadme de baja\b|\bdéme de baja\b|\bdenme de baja\b",
         rf"\bme opongo\b{_G60}\b(?:publicidad|mercadotecnia|marketing|tratamiento|comunicaciones comerciales)",
         rf"\b(?:retir|revoc)\w*\b{_G}\bconsentimiento\b",
-        r"\bdej(?:en|ad|e|éis) de (?:llamar|enviar|mandar|escribir)\w*",
+        r"\bdej(?:en|ad|e|éis|ar) de (?:llamar|enviar|mandar|escribir|recibir)\w*",
+        r"\b(?:quit|quít|sac|sác|borr|bórr|elimin|elimín|excl|exclú|retir|retír|dad|den|d)\w*(?:me|nos) de (?:la |las |los |vuestras? |sus? |tus? |esta |esa )?(?:lista|listas|newsletter|boletín|mailing|envíos)\b",
+        rf"\b(?:parad|paren|detened|detengan)\b{_G}\b{_MARKETING_ES}",
         # it
         r"\bcancellarmi dall[ae]\b|\brimuovermi dall[ae]\b|\bdisiscri\w*|\bdisabbon\w*",
         rf"\b(?:revoc|ritir)\w*\b{_G}\bconsenso\b",
         rf"\bmi oppongo\b{_G60}\b(?:marketing|pubblicit\w*|trattamento|profilazione)",
-        r"\bsmett\w* di (?:mandar|inviar|chiamar|contattar)\w*",
+        rf"\b(?:smett|cessat|interromp|sospend|blocc|ferm)\w*\b[^.!?;\n]{{0,25}}?\b(?:{_MARKETING_IT}|(?:ricever|inviar|mandar|chiamar|contattar)\w*)",
+        r"\b(?:togli|levat|rimuov|cancell|elimin|escl|depenn)\w*temi dall[ae]? (?:vostr[ae] )?(?:lista|liste|newsletter|mailing\w*)\b",
+        rf"\bbasta (?:con )?(?:le |i |gli |la |il )?{_MARKETING_IT}",
         # nl
         r"\bafmeld\w*|\buitschrijv\w*|\bschrijf me uit\b",
+        rf"\bstop\w* (?:met |de |het |jullie |uw |je |alle |al die |die )*(?:{_MARKETING_NL}|(?:sturen|versturen|mailen|bellen)\b)",
+        rf"\bhaal (?:me|mij)\b{_G}\b(?:uit|van)\b{_G}\b(?:lijst|mailinglijst|verzendlijst|bestand|nieuwsbrief)\b",
         rf"\bbezwaar\b{_G}\b(?:direct marketing|marketing|reclame|verwerking|profilering)",
         rf"\b(?:trek|intrek)\w*\b{_G}\btoestemming\b|\btoestemming\b{_G}\bin(?:trekken|getrokken)?\b",
         # pt
         r"\bdescadastr\w*",
         r"\bcancelar (?:a )?(?:minha )?inscrição\b",
-        r"\bremov\w* (?:da|de) (?:lista|newsletter)\b",
+        r"\b(?:remov|retir|tir|exclu)\w*(?:-me|-nos)? d[ao]s? (?:sua |vossa )?(?:lista|listas|newsletter|mailing)\b",
         rf"\b(?:revog|retir)\w*\b{_G}\bconsentimento\b",
-        r"\bparem de (?:me )?(?:mandar|enviar|ligar)\b",
+        r"\b(?:parem|pare|parar|deixem|deixe|deixar) de (?:me |nos )?(?:mandar|enviar|ligar|contactar|contatar|receber)\b",
         rf"\bme oponho\b{_G60}\b(?:marketing|publicidade|tratamento)",
         # cs, hr, el, sv, ro, pl, bg, zh, ja: withdrawing consent, objecting
         r"\bodvolávám\b|\bvznáším námitku\b|\bpovlačim\b|\bprotivim\b|ανακαλώ|αντιτίθεμαι|εναντιώνομαι",
@@ -298,15 +371,20 @@ REFUSES: dict[Right, tuple[str, ...]] = {
     Right.MARKETING_OPT_OUT: (
         r"\b(?:no|any) (?:more|further) (?:e-?mails?|newsletters?|marketing|ads|advertising|offers|promotions?|mail|calls|texts|sms|catalog\w*)",
         r"\b(?:don'?t|do not|never) (?:send|email|e-mail|text|call|contact|spam) me\b",
-        rf"\b(?:don'?t|do not) want (?:your|any|the|to receive)\b{_G}\b(?:e-?mails?|newsletters?|marketing|offers|ads|promo\w*)",
-        rf"\bkeine\b{_G}\b(?:Werbung|Werbe\w*|Newsletter|Kataloge?|Mails|E-Mails|Angebote|Anrufe|Prospekte)\b{_G}\bmehr\b",
+        rf"\b(?:don'?t|do not) want (?:your|any|the|to receive)\b{_G}\b(?:e-?mail\b|{_MARKETING_EN})",
+        rf"\bkeine\b{_G}\b{_MARKETING_DE}{_G}\bmehr\b",
+        rf"\bnicht mehr\b{_G}\b(?:anschreiben|kontaktieren|anrufen|zuschicken|zusenden|schicken|senden|bewerben|belästigen)\b",
         r"\bne (?:m'envoyez|me contactez|m'appelez|me sollicitez) plus\b|\bplus de (?:newsletter|pub|publicité|mails|sms|promo)",
+        r"\bne (?:plus|jamais) (?:me |m'|nous )?(?:envoyer|adresser|contacter|appeler|solliciter|démarcher|écrire|recevoir)\b",
+        rf"\bne (?:veux|souhaite|désire) plus\b{_G}\b(?:recevoir|être (?:contacté|sollicité|démarché)\w*|{_MARKETING_FR})",
         rf"\bno (?:me |nos )?(?:mandéis|mandes|manden|envíen|enviéis|envíes|llaméis|llamen)\b{_G}\bm[áa]s\b",
-        rf"\bno quiero recibir\b{_G}\b(?:m[áa]s|publicidad|ofertas|correos|newsletter|promociones)",
+        rf"\bno (?:quiero|deseo) (?:recibir|que me (?:enviéis|envíen|mandéis|manden|llaméis|llamen))\b{_G}\b(?:m[áa]s|{_MARKETING_ES})",
         rf"\bnon (?:mi |voglio )?(?:inviate|mandate|ricevere)\b{_G}\bpiù\b",
+        r"\bnon (?:voglio|desidero) più (?:ricevere|essere contattat\w*)\b",
         rf"\b(?:stuur|mail|bel|sms)\w* me\b{_G}\bgeen\b{_G}\bmeer\b",
-        rf"\bgeen (?:nieuwsbrie\w*|reclame|aanbiedingen|mails?|e-?mails?)\b{_G}\bmeer\b",
-        rf"\bnão (?:me )?(?:mandem|enviem|liguem)\b{_G}\bmais\b|\bnão quero mais receber\b",
+        rf"\bgeen {_MARKETING_NL}{_G}\bmeer\b",
+        rf"\bniet (?:meer|langer)\b{_G}\b(?:ontvangen|mailen|bellen|benaderen|sturen|toesturen|lastigvallen)\b",
+        rf"\bnão (?:me )?(?:mandem|enviem|liguem)\b{_G}\bmais\b|\bnão (?:quero|desejo) (?:mais )?receber\b",
     ),
     Right.SHARING_OPT_OUT: (
         # en
@@ -348,7 +426,7 @@ REFUSES: dict[Right, tuple[str, ...]] = {
     ),
 }
 
-# Negations that cancel an ASKS phrase when they stand earlier in the same clause.
+# Negations that cancel an ASKS phrase when they govern it: a few words before it, in the same clause.
 NEGATION = (
     r"\b(?:not|never|no need|without|don'?t|dont|doesn'?t|isn'?t|won'?t|can'?t|nothing|neither|nor"
     r"|kein\w*|nicht|nichts|nie|niemals|ohne"
@@ -358,13 +436,51 @@ NEGATION = (
     r"|niet|geen|nooit|niks|zonder"
     r"|não|nao|nem|nenhum\w*)\b"
 )
+# How many words may stand between a negation and the phrase it cancels ("not asking you to delete").
+NEGATION_REACH = 4
+# Negative words that do not negate the request: "don't hesitate to", "without undue delay", "not only".
+NOT_A_NEGATION = (
+    r"\b(?:(?:don'?t|do not|never|please don'?t) hesitate|(?:without|with no) (?:undue |any |further |unnecessary )?delay"
+    r"|not only|not just"
+    r"|(?:zögern|zögert) (?:Sie |ihr )?nicht|ohne (?:schuldhaftes |weiteres |unnötiges )?(?:Zögern|Verzögerung)|nicht nur"
+    r"|n'hésite\w* pas|ne pas hésiter|sans (?:plus )?(?:tarder|délai|attendre)|non seulement"
+    r"|no (?:dude\w*|duda\w*|vacile\w*)|sin (?:más )?(?:demora|dilación|tardanza|retraso)|no (?:solo|sólo)"
+    r"|non (?:esit\w*|solo|soltanto)|senza (?:ulteriore |ulteriori )?(?:ritard\w*|indugi\w*)"
+    r"|aarzel\w* (?:dan )?niet|niet alleen|zonder (?:verdere |onnodige )?(?:vertraging|uitstel)"
+    r"|não (?:hesite\w*|só|apenas)|sem (?:mais )?(?:demora|atraso))\b"
+)
 # Verb-second languages put the negation after the verb ("Verwijder niets", "Löschen Sie nichts").
 NEGATION_AFTER = r"(?:[ \t]+[^\W\d_]+){0,3}?[ \t]+(?:nichts|niets|niks|nothing|rien|niente|nada|nicht|niet)\b"
 # Conditions make a right hypothetical ("if the objection leads to the deletion of my account").
 CONDITION = r"\b(?:if|whether|in case|falls|wenn|ob|sofern|si|indien|caso)\b"
-# Where one clause ends and the next begins.
-CLAUSE_BREAK = r"[.!?;:,\n()\u2013\u2014]|\s-\s|\b(?:but|aber|sondern|mais|pero|sino|ma|maar|mas|just|only|nur|solo|sólo|alleen)\b"
-
+# ... unless the condition is a polite request ("I would be grateful if you could delete"), or the Italian
+# impersonal "si prega di".
+POLITE_CONDITION = (
+    r"\b(?:could|would|can|grateful|appreciate\w*|könnt\w*|würd\w*|dankbar|pouv\w*|pourr\w*|voul\w*"
+    r"|reconnaissante?|agradec\w*|pud\w*|podr\w*|grat[oa]|prega|chiede|dankbaar)\b"
+)
+# Where one clause ends and the next begins: sentence punctuation, commas (not before "that"), dashes,
+# coordinating conjunctions and the words that start a new request ("please", "only").
+CLAUSE_BREAK = (
+    r"[.!?;:\n()\u2013\u2014]|,(?!\s*(?:that|dass|daß|que|qu'|che|dat)\b)|\s-\s"
+    r"|\b(?:and|so|but|und|aber|sondern|et|mais|y|pero|sino|ma|en|maar|mas|e)\b(?!['-])"
+    r"|\b(?:just|only|nur|solo|sólo|alleen|please|pls|plz|kindly|bitte|veuillez|merci de|por favor|per favore"
+    r"|graag|gelieve|alstublieft)\b"
+)
+# What may stand at the start of a clause before a right for the mail to ask for it now, even in a reminder:
+# politeness, adverbs, and first-person request verbs ("please", "so now", "I hereby ask you to").
+DIRECT_LEAD = (
+    r"(?:[\s,\"'(]|\b(?:please|pls|kindly|now|also|then|just|so|and|but|first|again|once more|finally|hereby"
+    r"|immediately|i|we|you|to|that|ask|request|demand|want|need|would like|insist|require|instruct"
+    r"|bitte|nun|jetzt|auch|dann|und|aber|zuerst|erneut|nochmals|endlich|sofort|umgehend|unverzüglich|hiermit"
+    r"|ich|wir|Sie|fordere|verlange|beantrage|möchte|will|um"
+    r"|merci de|veuillez|svp|s'il vous plaît|donc|et|mais|maintenant|aussi|enfin|immédiatement|je|vous"
+    r"|demande|prie|exige|veux|souhaite|voudrais|de|d'"
+    r"|por favor|ahora|también|y|pero|ya|inmediatamente|le|les|os|pido|solicito|exijo|quiero|que"
+    r"|per favore|ora|anche|e|ma|subito|immediatamente|vi|chiedo|richiedo|voglio|vorrei|di"
+    r"|graag|alstublieft|aub|nu|ook|en|maar|direct|meteen|gelieve|ik|u|verzoek|vraag|eis|wil|om"
+    r"|agora|também|mas|imediatamente|peço|exijo|quero|gostaria)\b)*"
+)
 # After an erasure or opt-out verb: the object is a mailing list, so it is a marketing opt-out.
 LIST_OBJECT = (
     r"\s*(?:\S+\s+){0,2}?(?:from|aus|de|dalla|dalle|della|van|da|uit)\b[^.!?;\n]{0,25}"

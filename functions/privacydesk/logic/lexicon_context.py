@@ -3,8 +3,8 @@
 # Phrase tables read best one phrase per line, however long the phrase.
 # ruff: noqa: E501
 
-_G = r"[^.!?;\n]{0,40}?"
-_G60 = r"[^.!?;\n]{0,60}?"
+from privacydesk.logic.lexicon import GAP as _G
+from privacydesk.logic.lexicon import GAP60 as _G60
 
 # A reminder about an earlier request, or a complaint lodged with a supervisory authority: a question, not
 # a new request, even though it names the right it is about.
@@ -62,11 +62,11 @@ FOLLOW_UP = (
     r"\bnão (?:recebi|obtive) (?:nenhuma |qualquer |uma )?resposta\b",
     rf"\b(?:mandei|enviei)\b{_G}\b(?:pedido|solicitação|requerimento)\b",
     rf"\bapresento\b{_G}\b(?:queixa|reclamação)\b|\breclamação contra\b",
-    # cs, hr, el, sv, ro, pl
-    r"\bjsem Vám zaslal\w*|\bneobdržel\w* odpověď|\bpodávám stížnost\b",
-    r"\bposlao/poslala sam\b|\bposlao sam vam\b|\bposlala sam vam\b|\bnisam primi\w* odgovor|\bpodnosim žalbu\b",
-    r"\bΣας έστειλα\b|\bδεν έλαβα απάντηση\b",
-    r"\bskickade jag en (?:förfrågan|begäran)\b|\bfick jag inget svar\b|\blämnar härmed ett klagomål\b",
+    # cs, hr, el, sv, ro, pl: "I sent (you) a request", "no answer", "I lodge a complaint"
+    rf"\bzaslal\w*\b{_G}\bžádost\w*|\bneobdržel\w* odpověď|\bpodávám stížnost\b",
+    rf"\bposla(?:o|la)\b{_G}\bzahtjev\w*|\bnisam primi\w* odgovor|\bpodnosim žalbu\b",
+    rf"\bέστειλα\b{_G}\bαίτημα|\bδεν έλαβα απάντηση\b",
+    rf"\bskickade\b{_G}\b(?:förfrågan|begäran)\b|\binget svar\b|\b(?:lämnar|inger)\b{_G}\bklagomål\b",
     r"\bv-am trimis\b|\bdepun o plângere\b|\bnie otrzymał\w* odpowiedzi\b|\bskładam skargę\b",
 )
 # Article 77 GDPR is the right to lodge a complaint with a supervisory authority.

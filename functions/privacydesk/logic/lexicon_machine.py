@@ -56,19 +56,24 @@ TRANSIENT_TEXT = (
     r"|temporar(?:y|ily)|not yet been delivered|deferred|warning: message)\b"
 )
 
-# Out-of-office and other auto-reply subjects, at the start of the subject.
+# Out-of-office and other auto-reply subjects, at the start of the subject: enough on their own.
 AUTO_REPLY_SUBJECT = (
     r"^\s*(?:"
     r"auto(?:matic|matische|matisch)?[- ]?(?:reply|response|respons|antwort|antwoord|risposta|respuesta|resposta)"
-    r"|autoreply|autorespon\w*|out of (?:the )?office|away (?:until|from)|on vacation|vacation reply|abwesen\w*"
-    r"|automatische antwort|abwesenheitsnotiz|nicht im büro|réponse automatique|absence|absent\b|message d'absence"
-    r"|respuesta automática|fuera de (?:la )?oficina|ausencia|risposta automatica|fuori (?:sede|ufficio)|assenza"
-    r"|automatisch antwoord|afwezig|niet aanwezig|resposta automática|ausente|fora do escritório"
-    r"|automatick[áa] odpověď|automatski odgovor|automatiskt svar|frånvaro|odpowiedź automatyczna|răspuns automat"
-    r"|αυτόματη απάντηση|automatisk svar|automaattinen vastaus"
-    # Feedback-loop reports that are not in ARF format
-    r"|complaint about message from|abuse report|spam report|feedback report"
-    r")",
+    r"|autoreply|autorespon\w*|out of (?:the )?office|vacation reply|abwesenheitsnotiz|automatische antwort"
+    r"|réponse automatique|message d'absence|respuesta automática|risposta automatica|automatisch antwoord"
+    r"|resposta automática|automatick[áa] odpověď|automatski odgovor|automatiskt svar|odpowiedź automatyczna"
+    r"|răspuns automat|αυτόματη απάντηση|automatisk svar|automaattinen vastaus"
+    # Feedback-loop reports that are not in ARF format name the sending IP address.
+    r"|(?:complaint about message|abuse report|spam report|feedback report) (?:from|for) (?:ip )?\d+"
+    r")(?!\w)",
+)
+# Subjects that a person may write too ("Absence of reply", "Away from my desk, but..."): they mark an
+# auto-reply only together with auto-reply wording in the text.
+ABSENCE_SUBJECT = (
+    r"^\s*(?:away|on vacation|on holiday|on leave|absen(?:ce|t|te)|abwesen\w*|nicht im büro|ausencia|ausente"
+    r"|fuera de (?:la )?oficina|assen(?:za|te)|fuori (?:sede|ufficio)|afwezig|niet aanwezig|fora do escritório"
+    r"|frånvaro|urlaub|congés|vacances|vacaciones|ferie|vakantie|férias)(?!\w)"
 )
 AUTO_REPLY_TEXT = (
     r"\b(?:I am|I'm|I will be) (?:currently )?(?:out of (?:the )?office|away from (?:the )?office|on (?:annual )?leave"

@@ -1,17 +1,18 @@
 """Mail written by machines: delivery reports (bounces), auto-replies and feedback reports, and bulk mail."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from privacydesk.logic import lexicon_machine
-from privacydesk.logic.parse_mail import ParsedMail, decode_words
+from privacydesk.logic.parse_mail import MAX_HEADER_CHARS, ParsedMail, decode_words, find_addresses
 from privacydesk.models.rights import MailKind
 
 _MAX_SCANNED_CHARS = 30_000
 _SHORT_REPORT_CHARS = 3_000
-_REPLY_PREFIX_RE = re.compile(r"^\s*(?:re|aw|antw|sv|vs|r|rif|res|odp|ynt)\s*:", re.I)
-_ADDRESS_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.U)
+_MAX_EVIDENCE_CHARS = 80
+# Amazon SES sends its notifications through SNS (or as itself): the only senders of SES JSON we believe.
+_AWS_NOTIFICATION_SENDER_RE = re.compile(r"@(?:[\w-]+\.)*(?:sns\.amazonaws\.com|amazonses\.com)$", re.I)
 _FIELD_RE = re.compile(r"^([A-Za-z-]+)\s*:\s*(.*)$", re.M)
 # SNS may deliver the SES JSON as an escaped string inside its own JSON: quotes may carry backslashes.
 _SES_TYPE_RE = re.compile(r'\\?"(?:notificationType|eventType)\\?"\s*:\s*\\?"(\w+)')
@@ -51,6 +52,7 @@ class _Patterns:
     failure_text: re.Pattern[str]
     transient_text: re.Pattern[str]
     auto_reply_subject: re.Pattern[str]
+    absence_subject: re.Pattern[str]
     auto_reply_text: re.Pattern[str]
 
 
@@ -64,28 +66,35 @@ def _patterns() -> _Patterns:
         failure_text=re.compile(lexicon_machine.FAILURE_TEXT, re.I),
         transient_text=re.compile(lexicon_machine.TRANSIENT_TEXT, re.I),
         auto_reply_subject=re.compile("|".join(lexicon_machine.AUTO_REPLY_SUBJECT), re.I),
+        absence_subject=re.compile(lexicon_machine.ABSENCE_SUBJECT, re.I),
         auto_reply_text=re.compile(lexicon_machine.AUTO_REPLY_TEXT, re.I),
     )
 
 
 def classify_machine_mail(mail: ParsedMail) -> MachineVerdict | None:
     """BOUNCE, AUTO_REPLY or BULK with evidence; None for mail a person wrote."""
-    return _bounce(mail) or _auto_reply(mail) or _bulk(mail)
+    verdict = _bounce(mail) or _auto_reply(mail) or _bulk(mail)
+    if verdict is None:
+        return None
+    return replace(verdict, evidence=tuple(phrase[:_MAX_EVIDENCE_CHARS] for phrase in verdict.evidence))
 
 
 def _bounce(mail: ParsedMail) -> MachineVerdict | None:
     if mail.delivery_status:
         return _from_delivery_status(mail)
-    ses = _from_ses_notification(mail)
-    if ses is not None:
-        return ses
-    failed_header = mail.header("x-failed-recipients")
-    if mail.report_type == "delivery-status" or failed_header:
+    daemon = _is_daemon(mail)
+    # Anyone can write an X-Failed-Recipients header or paste SES JSON: believed only from a mail system.
+    if daemon or _AWS_NOTIFICATION_SENDER_RE.search(mail.from_address or ""):
+        ses = _from_ses_notification(mail)
+        if ses is not None:
+            return ses
+    report = mail.report_type == "delivery-status"
+    failed_header = mail.header("x-failed-recipients") if daemon or report else ""
+    if report or failed_header:
         evidence = f"X-Failed-Recipients: {failed_header}" if failed_header else "report-type=delivery-status"
-        return _text_bounce(mail, evidence, _addresses(failed_header))
+        return _text_bounce(mail, evidence, find_addresses(failed_header))
     patterns = _patterns()
     text = mail.text[:_MAX_SCANNED_CHARS]
-    daemon = _is_daemon(mail)
     subject = patterns.bounce_subject.search(mail.subject)
     failure = patterns.failure_text.search(text)
     if (daemon and (subject or failure)) or (subject and failure):
@@ -96,10 +105,9 @@ def _bounce(mail: ParsedMail) -> MachineVerdict | None:
 
 def _is_daemon(mail: ParsedMail) -> bool:
     patterns = _patterns()
-    sender = (mail.from_address or decode_words(mail.from_header).strip().strip("<>")).lower()
-    return bool(
-        patterns.daemon_sender.search(sender) or patterns.daemon_name.search(decode_words(mail.from_header))
-    )
+    from_header = decode_words(mail.from_header[:MAX_HEADER_CHARS])
+    sender = (mail.from_address or from_header.strip().strip("<>")).lower()
+    return bool(patterns.daemon_sender.search(sender) or patterns.daemon_name.search(from_header))
 
 
 def _from_delivery_status(mail: ParsedMail) -> MachineVerdict:
@@ -115,7 +123,7 @@ def _from_delivery_status(mail: ParsedMail) -> MachineVerdict:
             if action:
                 actions.add(action)
             if action == "failed" or (not action and status.startswith("5")):
-                failed.extend(_addresses(recipient))
+                failed.extend(find_addresses(recipient[:MAX_HEADER_CHARS]))
     if actions and actions <= {"delivered", "relayed", "expanded", "deliverable"}:
         return MachineVerdict(MailKind.AUTO_REPLY, (), (f"Action: {', '.join(sorted(actions))}",))
     evidence = "message/delivery-status" + (f" (Action: {', '.join(sorted(actions))})" if actions else "")
@@ -152,10 +160,10 @@ def _text_bounce(mail: ParsedMail, evidence: str, known: tuple[str, ...]) -> Mac
     patterns = _patterns()
     if patterns.transient_text.search(explanation) and not _PERMANENT_RE.search(explanation):
         return MachineVerdict(MailKind.BOUNCE, (), (evidence,))
-    excluded = {mail.from_address or ""} | set(_addresses(mail.header("to")))
+    excluded = {mail.from_address or ""} | set(find_addresses(mail.header("to")))
     found = [
         address
-        for address in _addresses(explanation)
+        for address in find_addresses(explanation)
         if address not in excluded and not patterns.daemon_sender.search(address)
     ]
     return MachineVerdict(MailKind.BOUNCE, _unique(found), (evidence,))
@@ -176,17 +184,19 @@ def _auto_reply(mail: ParsedMail) -> MachineVerdict | None:
         return MachineVerdict(MailKind.AUTO_REPLY, (), (f"Auto-Submitted: {auto_submitted[:60]}",))
     for name in ("x-autoreply", "x-autorespond", "x-autoresponder"):
         value = mail.header(name).strip().lower()
-        if name in mail.headers and value not in ("no", "false", "0"):
+        if value and value not in ("no", "false", "0"):
             return MachineVerdict(MailKind.AUTO_REPLY, (), (f"{name}: {value[:60]}",))
     if mail.header("precedence").strip().lower() == "auto_reply":
         return MachineVerdict(MailKind.AUTO_REPLY, (), ("Precedence: auto_reply",))
     patterns = _patterns()
-    if patterns.auto_reply_subject.search(mail.subject):
-        return MachineVerdict(MailKind.AUTO_REPLY, (), (f"Subject: {mail.subject[:70]}",))
-    if _REPLY_PREFIX_RE.match(mail.subject) or not mail.subject.strip():
+    subject = mail.subject[:MAX_HEADER_CHARS]
+    if patterns.auto_reply_subject.search(subject):
+        return MachineVerdict(MailKind.AUTO_REPLY, (), (f"Subject: {subject[:70]}",))
+    # A person may mention being away; only an absence subject and auto-reply wording together tell.
+    if patterns.absence_subject.search(subject):
         match = patterns.auto_reply_text.search(mail.text[:_SHORT_REPORT_CHARS])
         if match:
-            return MachineVerdict(MailKind.AUTO_REPLY, (), (" ".join(match.group(0).split())[:80],))
+            return MachineVerdict(MailKind.AUTO_REPLY, (), (f"Subject: {subject[:70]}",))
     return None
 
 
@@ -198,10 +208,6 @@ def _bulk(mail: ParsedMail) -> MachineVerdict | None:
     if precedence in ("bulk", "list", "junk"):
         return MachineVerdict(MailKind.BULK, (), (f"Precedence: {precedence}",))
     return None
-
-
-def _addresses(text: str) -> tuple[str, ...]:
-    return tuple(address.lower().strip(".") for address in _ADDRESS_RE.findall(text))
 
 
 def _unique(addresses: list[str] | tuple[str, ...]) -> tuple[str, ...]:

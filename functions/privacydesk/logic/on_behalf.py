@@ -4,8 +4,8 @@ import re
 from functools import cache
 
 from privacydesk.logic.lexicon_context import AGENT
+from privacydesk.logic.parse_mail import find_addresses
 
-_ADDRESS_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 _AFTER_PHRASE_CHARS = 200
 
 
@@ -17,9 +17,7 @@ def _agent_re() -> re.Pattern[str]:
 def data_subject_address(text: str, requester: str | None) -> str | None:
     """The data subject's address named after 'on behalf of' (and the like), or None."""
     for phrase in _agent_re().finditer(text):
-        window = text[phrase.end() : phrase.end() + _AFTER_PHRASE_CHARS]
-        for found in _ADDRESS_RE.findall(window):
-            address = str(found).lower().rstrip(".")
+        for address in find_addresses(text[phrase.end() : phrase.end() + _AFTER_PHRASE_CHARS]):
             if address != requester:
                 return address
     return None

@@ -2,17 +2,16 @@
 
 import base64
 import binascii
-import quopri
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.errors import HeaderParseError, MessageError
+from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import parseaddr
-from html.parser import HTMLParser
 
+from privacydesk.logic.html_text import html_to_text
 from privacydesk.models.triage import Attachment
 
 # The stdlib parsers raise an assortment of errors on hostile input; each is caught where it can occur.
@@ -33,39 +32,43 @@ _MAX_TEXT_CHARS = 200_000
 _MAX_ATTACHMENT_BYTES = 10_000_000
 _MAX_PARSED_HEADER_CHARS = 2_000
 
+# What regexes see of one header value: enough for any real header, and it bounds their work.
+MAX_HEADER_CHARS = 4_000
+
 _ADDR_SPEC_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+$")
+# An address starts where its local part starts (the lookbehind), so a long run without '@' is read once.
+_ATOM = r"[\w.!#$%&'*+/=?^`{|}~-]"
+_ADDRESS_RE = re.compile(rf"(?<!{_ATOM}){_ATOM}+@[\w-]+(?:\.[\w-]+)+")
 _NEWLINES_RE = re.compile(r"\r\n?")
-_HTML_BLOCK_TAGS = frozenset(
-    {
-        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset",
-        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-        "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tr", "ul",
-    }
-)  # fmt: skip
-_HTML_HIDDEN_TAGS = frozenset({"script", "style", "head", "title", "template", "noscript"})
+# Charsets that mail clients declare for text that is really UTF-8 or Windows-1252 (its superset).
+_LEGACY_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii"})
 
 
 @dataclass(frozen=True)
 class ParsedMail:
     """The parts of one email that triage looks at."""
 
-    headers: dict[str, list[str]]
-    from_address: str | None
-    from_header: str
-    subject: str
+    headers: dict[str, list[str]] = field(repr=False)
+    from_address: str | None = field(repr=False)
+    from_header: str = field(repr=False)
+    subject: str = field(repr=False)
     message_id: str | None
     in_reply_to: tuple[str, ...]
     content_type: str
     report_type: str | None
-    text: str
+    text: str = field(repr=False)
     attachments: tuple[Attachment, ...] = field(default=(), repr=False)
     delivery_status: tuple[str, ...] = ()
     part_types: tuple[str, ...] = ()
 
     def header(self, name: str) -> str:
-        """The first value of a top-level header (decoded where possible), or ''."""
-        values = self.headers.get(name.lower())
-        return values[0] if values else ""
+        """The first value of a top-level header (at most MAX_HEADER_CHARS), or ''."""
+        return _first(self.headers, name.lower())[:MAX_HEADER_CHARS]
+
+
+def find_addresses(text: str) -> tuple[str, ...]:
+    """The e-mail addresses in `text`, lower-cased, in order (linear time, whatever the input)."""
+    return tuple(address.lower().strip(".") for address in _ADDRESS_RE.findall(text))
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
@@ -95,7 +98,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
         subject=_subject(message, headers),
         message_id=_first(headers, "message-id").strip() or None,
         in_reply_to=tuple(
-            _decode_words(v) for v in headers.get("in-reply-to", []) + headers.get("references", [])
+            decode_words(v[:MAX_HEADER_CHARS])
+            for v in headers.get("in-reply-to", []) + headers.get("references", [])
         ),
         content_type=content_type,
         report_type=params.get("report-type"),
@@ -129,16 +133,6 @@ def _raw_headers(part: Message) -> dict[str, list[str]]:
     return headers
 
 
-def _decode_words(value: str) -> str:
-    """Undo RFC 2047 encoding, which some generators apply to threading headers too long to fold."""
-    if "=?" not in value:
-        return value
-    try:
-        return str(make_header(decode_header(value)))
-    except (ValueError, LookupError, UnicodeError, HeaderParseError):
-        return value
-
-
 def _first(headers: dict[str, list[str]], name: str) -> str:
     values = headers.get(name)
     return values[0] if values else ""
@@ -158,7 +152,7 @@ def _unescape(value: str) -> str:
 
 
 def decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words, keeping the raw text when they are malformed."""
+    """Decode RFC 2047 encoded words (also found in threading headers), keeping malformed ones as sent."""
     if "=?" not in value:
         return value
     try:
@@ -169,15 +163,20 @@ def decode_words(value: str) -> str:
 
 def _subject(message: Message, headers: dict[str, list[str]]) -> str:
     raw = _first(headers, "subject")
-    if len(raw) > _MAX_PARSED_HEADER_CHARS:
-        # The stdlib header parser is slow on huge headers; nobody reads past the first line anyway.
-        return decode_words(raw[:_MAX_PARSED_HEADER_CHARS]).strip()
+    if len(raw) > _MAX_PARSED_HEADER_CHARS or not raw.isascii():
+        # The stdlib header parser is slow on huge headers, and turns 8-bit bytes into U+FFFD; the raw
+        # value already holds those bytes decoded (UTF-8, else Windows-1252).
+        return _one_line(decode_words(raw[:_MAX_PARSED_HEADER_CHARS]))
     try:
         value = message.get("subject")
         subject = str(value) if value is not None else ""
     except _STDLIB_ERRORS:
         subject = decode_words(raw)
-    return _unescape(subject).replace("\n", " ").replace("\r", " ").strip()
+    return _one_line(_unescape(subject))
+
+
+def _one_line(value: str) -> str:
+    return value.replace("\n", " ").replace("\r", " ").strip()
 
 
 def _from_address(message: Message, raw_from: str) -> str | None:
@@ -219,16 +218,17 @@ def _part_view(part: Message) -> Message:
 
 
 def _payload_bytes(part: Message, transfer_encoding: str) -> bytes:
-    """The decoded payload of a leaf part; undecodable transfer encodings yield the raw bytes."""
-    payload = part.get_payload()
-    if not isinstance(payload, str):
+    """The payload of a leaf part as the bytes that were sent, transfer encoding undone."""
+    # Base64 is decoded here, leniently; the rest comes from get_payload(decode=True), which returns
+    # 8-bit bodies byte for byte (its decode=False form has already applied the charset once).
+    try:
+        if transfer_encoding == "base64":
+            text = part.get_payload()
+            return _decode_base64(text.encode("ascii", "ignore")) if isinstance(text, str) else b""
+        data = part.get_payload(decode=True)
+    except _STDLIB_ERRORS:
         return b""
-    data = payload.encode("utf-8", "surrogateescape")
-    if transfer_encoding == "base64":
-        return _decode_base64(data)
-    if transfer_encoding == "quoted-printable":
-        return quopri.decodestring(data)
-    return data
+    return data if isinstance(data, bytes) else b""
 
 
 def _decode_base64(data: bytes) -> bytes:
@@ -242,7 +242,9 @@ def _decode_base64(data: bytes) -> bytes:
 
 def _decode_bytes(data: bytes, charset: str | None) -> str:
     """Bytes to text with the declared charset, else UTF-8, else cp1252 with replacements."""
-    for candidate in (charset, "utf-8"):
+    # Non-ASCII bytes that happen to be valid UTF-8 are UTF-8, whatever a legacy label says.
+    candidates = ("utf-8", "cp1252") if charset and charset.lower() in _LEGACY_LABELS else (charset, "utf-8")
+    for candidate in candidates:
         if not candidate:
             continue
         try:
@@ -363,64 +365,3 @@ def _status_text(blocks: list[Message]) -> str:
         lines.extend(f"{name}: {_unfold(_unescape(str(value)))}" for name, value in block.raw_items())
         lines.append("")
     return "\n".join(lines)
-
-
-def html_to_text(html: str) -> str:
-    """Readable text from HTML: no scripts or styles, line breaks at blocks, quotes marked with '>'."""
-    converter = _HtmlText()
-    try:
-        converter.feed(html)
-        converter.close()
-    except _STDLIB_ERRORS:
-        pass
-    return converter.result()
-
-
-class _HtmlText(HTMLParser):
-    """Collects text per line; lines inside <blockquote> get '> ' prefixes like plain-text quotes."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self._lines: list[str] = []
-        self._line: list[str] = []
-        self._hidden = 0
-        self._quote = 0
-        self._line_quote = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _HTML_HIDDEN_TAGS:
-            self._hidden += 1
-        elif tag in _HTML_BLOCK_TAGS:
-            self._break()
-            if tag == "blockquote":
-                self._quote += 1
-        elif tag in ("td", "th"):
-            self._line.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _HTML_HIDDEN_TAGS:
-            self._hidden = max(0, self._hidden - 1)
-        elif tag in _HTML_BLOCK_TAGS:
-            self._break()
-            if tag == "blockquote":
-                self._quote = max(0, self._quote - 1)
-
-    def handle_data(self, data: str) -> None:
-        if self._hidden:
-            return
-        if not "".join(self._line).strip():
-            self._line_quote = self._quote
-        self._line.append(data)
-
-    def _break(self) -> None:
-        line = " ".join("".join(self._line).split())
-        if line:
-            self._lines.append("> " * self._line_quote + line)
-        elif self._lines and self._lines[-1]:
-            self._lines.append("")
-        self._line = []
-
-    def result(self) -> str:
-        """The text collected so far."""
-        self._break()
-        return "\n".join(self._lines).strip()

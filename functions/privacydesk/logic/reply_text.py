@@ -1,12 +1,16 @@
 """The requester's own new words: quoted replies, forwards, signatures and confidentiality footers removed."""
 
 import re
-from functools import cache
 from typing import Any
 
 from mailparser_reply.parser import EmailMessage
 
 _MAX_CHARS = 12_000
+# mailparser-reply's attribution patterns cost time quadratic in the length of a line ("On On On ..."):
+# longer lines are hidden from it behind a placeholder and put back afterwards.
+_MAX_LIBRARY_LINE_CHARS = 200
+_LONG_LINE_RE = re.compile(rf"^[^\n]{{{_MAX_LIBRARY_LINE_CHARS},}}", re.M)
+_PLACEHOLDER_RE = re.compile(r"PRIVACYDESKLINE(\d{1,6})X")
 # Languages whose reply headers mailparser-reply knows and whose header words cannot be mistaken for
 # the words of a letter (its Polish rule splits at a single "Od:"/"Do:" line, so it is left out).
 _PARSER_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "sv", "da", "cs")
@@ -177,18 +181,24 @@ def _forwarded_body(history: str) -> str:
     return ""
 
 
-@cache
-def _parser_languages() -> list[str]:
-    return list(_PARSER_LANGUAGES)
-
-
 def _library_reply(text: str) -> str:
     """mailparser-reply's view of the latest reply: its per-language headers, signatures and disclaimers."""
     if not text.strip():
         return ""
-    message: Any = EmailMessage(text=text, languages=list(_parser_languages()), keep_hyphen_lists=True)
+    long_lines: list[str] = []
+
+    def hide(line: re.Match[str]) -> str:
+        long_lines.append(line.group(0))
+        return f"PRIVACYDESKLINE{len(long_lines) - 1}X"
+
+    def restore(placeholder: re.Match[str]) -> str:
+        index = int(placeholder.group(1))
+        return long_lines[index] if index < len(long_lines) else placeholder.group(0)
+
+    shown = _LONG_LINE_RE.sub(hide, text)
+    message: Any = EmailMessage(text=shown, languages=list(_PARSER_LANGUAGES), keep_hyphen_lists=True)
     replies = message.read().replies
-    body = str(replies[0].body) if replies else ""
+    body = _PLACEHOLDER_RE.sub(restore, str(replies[0].body)) if replies else ""
     return body if body.strip() else text
 
 

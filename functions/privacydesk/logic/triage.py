@@ -11,10 +11,12 @@ from privacydesk.logic.parse_mail import ParsedMail, parse_mail
 from privacydesk.logic.references import find_reference, ses_message_ids
 from privacydesk.logic.regime import regime_hint
 from privacydesk.logic.reply_text import requester_text
-from privacydesk.models.rights import MailKind
+from privacydesk.models.rights import MailKind, Right
 from privacydesk.models.triage import Attachment, TriageResult
 
 _MAX_SUBJECT_CHARS = 300
+# Machine mail that a person may still have written a request into (an auto-reply quoting it, a list post).
+_MAY_HIDE_A_REQUEST = frozenset({MailKind.AUTO_REPLY, MailKind.BULK})
 _SUBJECT_PREFIX_RE = re.compile(
     r"^\s*(?:(?:re|fwd?|aw|wg|tr|rv|sv|vs|antw|r|i|res|enc)\s*(?:\[\d+\])?\s*:\s*)+", re.I
 )
@@ -35,6 +37,7 @@ def triage_message(raw: bytes) -> TriageResult:
             bounced=machine.bounced,
             regime_hint=None,
             evidence={"kind": list(machine.evidence)},
+            latent_rights=_latent_rights(mail) if machine.kind in _MAY_HIDE_A_REQUEST else (),
             **_mail_fields(mail, case_ref, mail.text[:MAX_ANALYSED_CHARS]),
         )
     text = requester_text(mail.text)
@@ -53,6 +56,12 @@ def triage_message(raw: bytes) -> TriageResult:
         evidence=evidence,
         **_mail_fields(mail, case_ref, text),
     )
+
+
+def _latent_rights(mail: ParsedMail) -> tuple[Right, ...]:
+    """The rights the sender's own text asks for, as if a person had written it (never QUESTION)."""
+    rights, _ = find_rights(requester_text(mail.text))
+    return tuple(right for right in rights if right is not Right.QUESTION)
 
 
 class _MailFields(TypedDict):

@@ -22,18 +22,22 @@ class TriageResult:
     kind: MailKind
     rights: tuple[Right, ...]
     language: str
-    requester: str | None
-    on_behalf_of: str | None
-    bounced: tuple[str, ...]
+    # Personal data never goes into repr(): it would reach logs and tracebacks.
+    requester: str | None = field(repr=False)
+    on_behalf_of: str | None = field(repr=False)
+    bounced: tuple[str, ...] = field(repr=False)
     regime_hint: str | None
-    evidence: dict[str, list[str]]
+    evidence: dict[str, list[str]] = field(repr=False)
     # Not part of the CLI contract: what the inbound use case needs next.
-    subject: str = ""
+    subject: str = field(default="", repr=False)
     message_id: str | None = None
     in_reply_to: tuple[str, ...] = ()
     case_ref: str | None = None
-    text: str = ""
+    text: str = field(default="", repr=False)
     attachments: tuple[Attachment, ...] = field(default=(), repr=False)
+    # For AUTO_REPLY and BULK mail: the rights its text would ask for if a person had written it, so such
+    # mail can go to a person instead of being ignored. Empty for every other kind.
+    latent_rights: tuple[Right, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """The stable JSON shape printed by `privacydesk triage`."""
