@@ -80,6 +80,8 @@ def run_intake(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config.register_lambda_context(context)
     metrics.add_metric(name="inbound_received", unit=MetricUnit.Count, value=1)
     result = intake(event=event)
+    # The result holds an outcome, a case reference and a reason: no personal data.
+    logger.info("inbound processed", extra=result)
     metrics.add_metric(name=f"inbound_{result['outcome']}", unit=MetricUnit.Count, value=1)
     return result
 
