@@ -146,6 +146,218 @@ def test_confidentiality_footer_does_not_make_an_erasure_request() -> None:
     assert _rights(body) == {"question"}
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "Please tell me what data you hold about me.\n\nThis e-mail and any attachments are "
+            "intended only for the named addressee. If you are not the intended recipient, please "
+            "notify the sender immediately and delete it from your system.",
+            ["access"],
+        ),
+        (
+            "Please tell me what data you hold about me.\n\nIf you received this in error, please "
+            "notify the sender and delete it.",
+            ["access"],
+        ),
+        (
+            "Welche Daten haben Sie über mich gespeichert?\n\nDiese Nachricht ist ausschließlich für "
+            "den bezeichneten Adressaten bestimmt. Sollten Sie nicht der vorgesehene Empfänger sein, "
+            "informieren Sie bitte den Absender und löschen Sie diese Mail.",
+            ["access"],
+        ),
+        (
+            "Quelles données avez-vous sur moi ?\n\nCe message est destiné exclusivement à son "
+            "destinataire. Si vous n'êtes pas le destinataire, merci de le détruire et d'en avertir "
+            "l'expéditeur.",
+            ["access"],
+        ),
+        (
+            "¿Qué datos tenéis sobre mí?\n\nEste mensaje va dirigido exclusivamente a su destinatario. "
+            "Si usted no es el destinatario, le rogamos que lo comunique al remitente y bórrelo.",
+            ["access"],
+        ),
+        (
+            "Quali dati avete su di me?\n\nLe informazioni contenute in questo messaggio sono destinate "
+            "esclusivamente al destinatario. Se non siete il destinatario, vi preghiamo di cancellarlo "
+            "e di avvisare il mittente.",
+            ["access"],
+        ),
+        (
+            "Que dados têm sobre mim?\n\nEsta mensagem destina-se exclusivamente ao destinatário. Se "
+            "não for o destinatário, por favor apague-a e informe o remetente.",
+            ["access"],
+        ),
+        (
+            "Welke gegevens hebben jullie over mij?\n\nDe informatie in dit e-mailbericht is "
+            "uitsluitend bestemd voor de geadresseerde. Bent u niet de geadresseerde, verwijder dit "
+            "bericht dan en stel de afzender op de hoogte.",
+            ["access"],
+        ),
+        (
+            "Please delete my account.\n\nThis message is confidential. If you are not the intended "
+            "recipient, delete it.",
+            ["erasure"],
+        ),
+    ],
+)
+def test_confidentiality_footers_in_every_language_do_not_count(body: str, expected: list[str]) -> None:
+    # GIVEN a request followed by a footer asking a wrong recipient to delete the mail
+    # WHEN triaged THEN the footer's "delete" is not an erasure request
+    assert _rights(body) == set(expected)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("I am writing to request the deletion of my account and my personal data.", ["erasure"]),
+        ("I'd like the removal of all my details from your systems.", ["erasure"]),
+        ("Hiermit beantrage ich die Löschung meines Kundenkontos.", ["erasure"]),
+        ("Je demande l'effacement de mon compte client.", ["erasure"]),
+        ("Je sollicite la suppression de l'ensemble de mes informations.", ["erasure"]),
+        ("Solicito la supresión de mi cuenta y de mis datos.", ["erasure"]),
+        ("Pido la eliminación de toda mi información personal.", ["erasure"]),
+        ("Chiedo la cancellazione del mio account e dei miei dati.", ["erasure"]),
+        ("Graag de verwijdering van mijn account en gegevens.", ["erasure"]),
+        ("Peço a eliminação da minha conta.", ["erasure"]),
+        ("Venho pedir a exclusão do meu cadastro e dos meus dados.", ["erasure"]),
+        ("Solicito la actualización de mi dirección postal.", ["rectification"]),
+        ("Chiedo l'aggiornamento del mio indirizzo.", ["rectification"]),
+        ("Peço a atualização do meu número de telefone.", ["rectification"]),
+        ("Ich bitte um Aktualisierung meiner Anschrift.", ["rectification"]),
+        ("Je demande la mise à jour de mon adresse.", ["rectification"]),
+        ("Graag het bijwerken van mijn adres.", ["rectification"]),
+        ("Quisiera una copia de toda la información que tienen.", ["access"]),
+        ("Gostaria de uma cópia de todas as informações que têm.", ["access"]),
+        ("Ich hätte gerne eine Kopie aller Informationen.", ["access"]),
+        ("Je voudrais une copie de l'ensemble de mes données.", ["access"]),
+        ("Ik wil graag een kopie van alle gegevens die jullie hebben.", ["access"]),
+        ("Vorrei una copia di tutte le informazioni che avete.", ["access"]),
+        ("Solicito a portabilidade dos meus dados.", ["portability"]),
+        ("Chiedo la portabilità dei miei dati.", ["portability"]),
+        ("Ich verlange Datenübertragbarkeit.", ["portability"]),
+        ("Il ricorso porterà alla cancellazione di un account che potrei avere con voi.", ["question"]),
+    ],
+)
+def test_rights_asked_for_as_nouns(body: str, expected: list[str]) -> None:
+    # GIVEN "I request the deletion / an update / a copy of my data" THEN the noun names the right,
+    # unless it points at "an account" that may exist
+    assert _rights(body) == set(expected)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "I'd like my email address updated please.",
+        "Not asking for deletion - just want my surname corrected to Smith.",
+        "You have my name wrong, it's Brown not Braun. Can you fix that?",
+        "meine telefonnummer hat sich geändert bitte aktualisieren",
+        "meine handynummer ist neu: 0170 1234567, bitte aktualisiern.",
+        "Mijn adres staat fout in jullie administratie. Kunnen jullie dit aanpassen?",
+        "Mon nom est mal orthographié dans votre fichier, pouvez-vous le modifier ?",
+        "Mi apellido está mal escrito, ¿lo podéis cambiar?",
+        "Il mio cognome è scritto male, potete sistemarlo?",
+        "O meu apelido está escrito errado, podem alterar?",
+        "Je ne veux pas fermer mon compte, je veux juste que mon numéro soit mis à jour.",
+    ],
+)
+def test_a_wrong_or_changed_detail_to_update_is_rectification(body: str) -> None:
+    assert _rights(body) == {"rectification"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "q info tienen sobre mi",
+        "wat weten jullie van mij?",
+        "che dati avete di me?",
+        "quelles infos vous avez sur moi",
+        "what info have u got on me",
+        "q dados vcs tem de mim?",
+        "was habt ihr über mich gespeichert?",
+    ],
+)
+def test_informal_and_abbreviated_access_questions(body: str) -> None:
+    assert _rights(body) == {"access"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "nn voglio piu email promozionali",
+        "arretez les pubs svp",
+        "arretez de m'envoyer des mails",
+        "cancelem a minha inscrição da lista",
+        "desinscrivez moi de la newsletter",
+        "no quiero mas publicidad",
+        "não quero mais sms",
+        "cancel my subscription to the newsletter",
+    ],
+)
+def test_informal_marketing_opt_outs(body: str) -> None:
+    assert _rights(body) == {"marketing_opt_out"}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("I don't want my data handed over to other companies.", ["sharing_opt_out"]),
+        ("Please don't give my email address to your partners.", ["sharing_opt_out"]),
+        ("ne passez pas mes coordonnées à des tiers", ["sharing_opt_out"]),
+        ("Revoco il consenso alla cessione dei miei dati alle società del gruppo.", ["sharing_opt_out"]),
+        ("Widerrufe meine Einwilligung zur Weitergabe an Konzernunternehmen.", ["sharing_opt_out"]),
+        ("Geben Sie meine Adresse bitte nicht weiter.", ["sharing_opt_out"]),
+        ("geef mijn e-mailadres niet door aan derden", ["sharing_opt_out"]),
+        ("non passate il mio numero a nessuno", ["sharing_opt_out"]),
+        ("não partilhem o meu email com parceiros", ["sharing_opt_out"]),
+        ("no paséis mis datos a terceros", ["sharing_opt_out"]),
+        (
+            "Retiro el consentimiento para recibir publicidad y para que compartan mis datos con "
+            "empresas del grupo.",
+            ["marketing_opt_out", "sharing_opt_out"],
+        ),
+    ],
+)
+def test_not_passing_data_on_is_a_sharing_opt_out(body: str, expected: list[str]) -> None:
+    # GIVEN "don't pass my data on": the negation IS the request, and withdrawn consent to a transfer
+    # is a sharing opt-out (marketing only when marketing is named too)
+    assert _rights(body) == set(expected)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "Export my data as JSON and then close the account, deleting everything.",
+            ["erasure", "portability"],
+        ),
+        ("Exportez mes données en CSV puis fermez mon compte.", ["erasure", "portability"]),
+        ("Exportad mis datos en CSV y después cerrad mi cuenta.", ["erasure", "portability"]),
+        ("Exportiert meine Daten als CSV und schließt dann mein Konto.", ["erasure", "portability"]),
+        ("Exporteer mijn gegevens als CSV en sluit daarna mijn account.", ["erasure", "portability"]),
+        ("Exportem os meus dados em CSV e depois encerrem a minha conta.", ["erasure", "portability"]),
+        ("esportate i dati in CSV e chiudete il mio profilo", ["erasure", "portability"]),
+        ("Don't sell my data to anyone, and no more promo texts.", ["marketing_opt_out", "sharing_opt_out"]),
+    ],
+)
+def test_a_second_right_in_the_sentence_is_kept(body: str, expected: list[str]) -> None:
+    assert _rights(body) == set(expected)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("What data do you hold about me? I don't know who you shared it with.", ["access"]),
+        ("If my data was shared with partners, I'd like to know.", ["question"]),
+        ("If this reached you by mistake, please delete this message.", ["question"]),
+        ("Please delete the email address I registered with.", ["erasure"]),
+        ("Löschen Sie bitte meine E-Mail-Adresse.", ["erasure"]),
+    ],
+)
+def test_mentions_of_sharing_or_of_this_message_are_not_requests(body: str, expected: list[str]) -> None:
+    assert _rights(body) == set(expected)
+
+
 def test_legal_articles_decide_rights() -> None:
     assert _rights("Ich mache mein Recht nach Art. 15 und Art. 20 DSGVO geltend.") == {
         "access",

@@ -27,6 +27,7 @@ class _Patterns:
     clause_break: re.Pattern[str]
     direct_lead: re.Pattern[str]
     list_object: re.Pattern[str]
+    message_object: re.Pattern[str]
     article: re.Pattern[str]
     follow_up: re.Pattern[str]
 
@@ -52,6 +53,7 @@ def _patterns() -> _Patterns:
         clause_break=re.compile(lexicon.CLAUSE_BREAK, re.I),
         direct_lead=re.compile(lexicon.DIRECT_LEAD, re.I),
         list_object=re.compile(lexicon.LIST_OBJECT, re.I),
+        message_object=re.compile(lexicon.MESSAGE_OBJECT, re.I),
         article=re.compile(lexicon.ARTICLE, re.I),
         follow_up=union(lexicon_context.FOLLOW_UP),
     )
@@ -79,6 +81,8 @@ def find_rights(text: str) -> tuple[tuple[Right, ...], dict[str, list[str]]]:
                 continue
             if right is Right.ERASURE and patterns.list_object.match(text, match.end()):
                 note(Right.MARKETING_OPT_OUT, match.start(), match.end())
+                continue
+            if right is Right.ERASURE and patterns.message_object.match(text, match.end()):
                 continue
             note(right, match.start(), match.end())
     for right, pattern in patterns.refuses:

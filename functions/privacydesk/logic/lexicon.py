@@ -46,20 +46,48 @@ _MARKETING_PT = (
 )
 # Details of a person that change or are recorded wrongly, per language.
 _DETAIL_DE = (
-    r"(?:Adresse|Anschrift|Name|Nachname|E-Mail(?:-Adresse)?|Telefonnummer|Handynummer|Nummer|Bankverbindung)"
+    r"(?:Adresse|Anschrift|(?:Nach|Vor|Familien)?name|E-?Mail(?:-?Adresse)?|Mailadresse|Telefonnummer"
+    r"|Handynummer|Mobilnummer|Nummer|Bankverbindung|IBAN|Geburtsdatum)"
+)
+_DETAIL_EN = (
+    r"(?:(?:e-?mail|postal|home|billing|delivery|shipping) address|address|e-?mail|(?:sur|last |first |family "
+    r"|maiden )?name|(?:phone|mobile|telephone|cell|contact) number|phone|mobile|number|date of birth|birthday"
+    r"|details)\b(?! (?:preferences|settings|subscriptions?|notifications|list))"
 )
 _DETAIL_FR = (
     r"(?:adresse(?: postale| e-?mail)?|nom(?: de famille)?|e-?mail|numéro(?: de téléphone)?|téléphone)"
 )
 _DETAIL_ES = r"(?:dirección|nombre|apellidos?|correo(?: electrónico)?|e-?mail|teléfono|número|móvil)"
 _DETAIL_IT = r"(?:indirizzo(?: e-?mail)?|nome|cognome|e-?mail|numero(?: di telefono)?|telefono|cellulare)"
-_DETAIL_NL = r"(?:adres|naam|achternaam|e-?mail(?:adres)?|telefoonnummer|nummer)"
+_DETAIL_NL = (
+    r"(?:adres|naam|achternaam|voornaam|e-?mail(?:adres)?|telefoonnummer|mobiele nummer|nummer|geboortedatum)"
+)
 _DETAIL_PT = r"(?:endereço|morada|nome|apelido|sobrenome|e-?mail|telefone|número|telemóvel|celular)"
 # Personal data as an object of removal, in English.
 _MY_DATA_EN = (
     r"(?:my|all(?: of)? my|all|any|every) (?:personal |private )?(?:data|info|information|details|account|profile"
     r"|records?|stuff|everything|email address|phone number)"
 )
+
+# What a request noun must point to within its sentence to be about the requester's data ("the deletion
+# of my account", "la cancellazione del mio profilo"); never to "an account" that may exist ("the objection
+# will lead to the deletion of an account I may have with you").
+_MY_THINGS = (
+    r"(?!\s+(?:of |de |di |van |da |do |von |d')?(?:an?|un[ao]?|een|ein\w*|um|uma|any|une?)\b)"
+    r"(?=[^.!?;\n]{0,40}?\b(?:my|mine|all|me|meine[mnrs]?|mich|mir|alle[rs]?|sämtliche\w*|mes|mon|ma|moi|toutes"
+    r"|tous|l'ensemble|mis|mi|mí|todos|todas|toda|miei|mio|mia|mie|me|tutti|tutte|mijn|mij|al|alle|meus|meu"
+    r"|minha|minhas|mim|tod[oa]s?|tudo|data|daten|données|datos|dati|gegevens|dados|informa\w*|infos?"
+    r"|account|konto|compte|cuenta|profil\w*|conta|cadastro|registo)\b)"
+)
+# A transfer of data (for withdrawn consent to it, which is a sharing opt-out, not marketing).
+_TRANSFER = (
+    r"(?:transfer\w*|shar\w*|disclos\w*|pass\w* on|Weitergabe|Übermittlung|weiterzugeben|weitergeben"
+    r"|cession|céder|transmission|transmettre|partage\w*|communication à|cesi[óo]n|ceder|cedan|cedáis"
+    r"|compart\w*|comunicaci[óo]n a|transferencia|cessione|cedere|condivi\w*|comunicazione a|trasferiment\w*"
+    r"|doorgifte|doorgeven|delen|verstrekking|verstrekken|cessão|partilha\w*|compartilhament\w*|repass\w*)"
+)
+# Ends a consent phrase: the withdrawn consent is not to a transfer of data.
+_NOT_TO_A_TRANSFER = rf"(?![^.!?;\n]{{0,25}}?\b{_TRANSFER})"
 
 # Verbs that make "to whom did you pass my data" a question the requester wants answered.
 _KNOW = (
@@ -74,7 +102,9 @@ def _asked(phrase: str) -> str:
 
 
 THIRD_PARTIES = (
-    r"(?:third[- ]part\w*|partners?|sponsors?|advertisers?|other (?:companies|firms|businesses)|affiliates"
+    r"(?:third[- ]part\w*|partners?|sponsors?|advertisers?|other (?:companies|firms|businesses)|affiliates|anyone"
+    r"|(?:other )?(?:group|sister) companies|Konzern\w*|sociétés du groupe|empresas del grupo|società del gruppo"
+    r"|groepsmaatschappijen|empresas do grupo"
     r"|Dritte\w*|andere (?:Firmen|Unternehmen)|Partner\w*|Werbe\w*|tiers|partenaires|terceros|otras empresas"
     r"|colaborador\w*|terzi|partner|derden|andere bedrijven|adverteerders|terceiros|parceiros|outras empresas)"
 )
@@ -89,10 +119,13 @@ ASKS: dict[Right, tuple[str, ...]] = {
         r"\brequest(?:ing)? access\b",
         r"\baccess to (?:all )?(?:of )?(?:my|the) (?:personal )?(?:data|information)",
         r"\b(?:a|an|full|complete|free) cop(?:y|ies) of\b",
+        # a copy, as a noun in every language: "une copie de l'ensemble de mes données", "een kopie van alle gegevens"
+        r"\b(?:une|una|uma|eine|een) (?:copie|copia|c[óo]pia|kopie)\b(?=[^.!?;\n]{0,40}?\b(?:données|datos|dati|dados|daten"
+        r"|gegevens|informa\w*|infos?|tout|todo|tutto|alles|tudo)\b)",
         r"\bcop(?:y|ies) of (?:all|my|everything|any)\b",
         r"\b(?:send|give|provide|email|mail)(?: me| us)? (?:with )?(?:a |an )?(?:full |complete )?cop(?:y|ies)\b",
         rf"\bwhat (?:personal |private )?(?:data|info(?:rmation)?|details)\b{_G}\b(?:you|u)\b",
-        rf"\bwhat\b(?: \w+){{0,3}}? (?:you|u|ya) (?:have|hold|store|keep|know|process|collect|retain)\w*\b{_G}"
+        rf"\bwhat\b(?: \w+){{0,3}}? (?:you|u|ya) (?:have|hold|store|keep|know|process|collect|retain|got)\w*\b{_G}"
         r"\b(?:on file|about me|on me|of me|on record|regarding me|concerning me)\b",
         _asked(
             rf"\b(?:which|what|whom|who)\b{_G}\b(?:third[- ]part\w*|recipients|companies|partners)\b{_G}"
@@ -127,7 +160,8 @@ ASKS: dict[Right, tuple[str, ...]] = {
         r"\bderecho (?:de|a) acceso\b",
         r"\bacceso a (?:todos )?(?:mis|los) datos",
         r"\bcopia de (?:todos )?(?:mis|los) datos",
-        rf"\bqué (?:datos|información|info)\b{_G}\b(?:tenéis|teneis|tienen|tienes|guardáis|guardan|tratáis|tratan|de mí|míos|sobre mí)",
+        rf"\b(?:qu[ée]|q|k|cu[áa]les) (?:datos|información|informacion|info)\b{_G}\b(?:tenéis|teneis|tienen|tienes|tenés|guardáis"
+        r"|guardan|tratáis|tratan|de m[íi]|m[íi]os|sobre m[íi])",
         rf"\blo que (?:tenéis|teneis|tienen|sabéis|saben|guardáis|guardan)\b{_G}\b(?:de mí|sobre mí)",
         # it
         r"\bdiritto di accesso\b",
@@ -135,7 +169,8 @@ ASKS: dict[Right, tuple[str, ...]] = {
         r"\brichiesta di accesso\b",
         r"\bcopia (?:dei|di tutti i) (?:miei )?dati",
         rf"\b(?:ricever|aver|invia|otten|chied|chiedo)\w*\b{_G}\bcopia\b",
-        rf"\b(?:quali|che) (?:dati|informazioni)\b{_G}\b(?:su di me|avete|trattate|conservate|possedete|mi riguardano)",
+        rf"\b(?:quali|che|ke) (?:dati|informazioni|info)\b{_G}\b(?:su di me|di me|avete|trattate|conservate|possedete"
+        r"|mi riguardano)",
         rf"\bcosa (?:avete|sapete|conservate|trattate)\b{_G}\bsu di me\b",
         # nl
         r"\binzage\w*",
@@ -148,7 +183,7 @@ ASKS: dict[Right, tuple[str, ...]] = {
         r"\bacesso (?:aos|a todos os) (?:meus )?dados",
         r"\bpedido de acesso\b",
         r"\bc[óo]pia d(?:os|e todos os) (?:meus )?dados",
-        rf"\b(?:quais|que) (?:dados|informações)\b{_G}\b(?:sobre mim|têm|tem|possuem|guardam|de mim)",
+        rf"\b(?:quais|que|q) (?:dados|informações|informacoes|info)\b{_G}\b(?:sobre mim|têm|tem|possuem|guardam|de mim)",
         rf"\bo que (?:vocês |vcs )?(?:têm|tem|sabem|guardam|possuem)\b{_G}\bsobre mim\b",
         # cs, hr, el, sv, ro, pl, bg, zh, ja: the core nouns
         r"\bpřístup k osobním",
@@ -201,6 +236,10 @@ ASKS: dict[Right, tuple[str, ...]] = {
         r"\bnew (?:address|surname|last name|phone number)\b",
         r"\bmy (?:email|e-mail|address|name|surname|phone number|number|details)(?: address)? (?:has |have |just )*changed\b",
         r"\bchanged my (?:name|surname|address|email)\b",
+        rf"\bmy {_DETAIL_EN}{_G}\b(?:updated|corrected|changed|fixed|amended|adjusted)\b",
+        r"\b(?:have|has|got|spelled|spelt) (?:my|the) (?:\w+ ){0,2}?(?:wrong|incorrect)\b",
+        r"\b(?:update|correction|amendment|change) (?:of|to) my (?:\w+ )?(?:address|name|surname|email|e-mail|number|details|data)\b",
+        r"\b(?:adjust|amend) (?:it|this|that|my|the record)\b",
         # de
         r"\bberichtig\w*",
         r"\bkorrigier\w*",
@@ -211,6 +250,8 @@ ASKS: dict[Right, tuple[str, ...]] = {
         rf"\b(?:aktualisier|änder|update|korrigier)\w*\b{_G}\b(?:Name\w*|Nachname\w*|Adresse|Anschrift|E-Mail\w*|Telefonnummer)",
         rf"\b(?:meine?|unsere?) {_DETAIL_DE}\b{_G}\b(?:hat sich geändert|geändert|ist neu|stimmt nicht|lautet jetzt)",
         r"\b(?:ändern|aktualisieren|korrigieren|berichtigen) Sie (?:sie|es|das|ihn|diese|dies)\b",
+        rf"\bAktualisierung\b{_MY_THINGS}",
+        rf"\b(?:meine?|unsere?) {_DETAIL_DE}\b{_G}\b(?:aktualisier|korrigier|änder)\w*",
         # fr (with nl and pt: corriger, corrigeren, corrigir)
         r"\bcorrig\w*",
         r"\b(?:est|sont) (?:erroné|inexact|incorrect|faux|fausse)\w*",
@@ -218,7 +259,10 @@ ASKS: dict[Right, tuple[str, ...]] = {
         r"\bj'?ai déménagé\b",
         r"\bmett(?:re|ez)(?:-(?:la|le|les))? (?:à|a) jour\b",
         r"\bmodifier mon (?:adresse|nom|e-?mail|numéro)\b|\bnouvelle adresse\b",
-        rf"\b(?:mon|ma) {_DETAIL_FR}\b{_G}\b(?:a changé|change|n'est plus (?:la|le) (?:même|bon|bonne))",
+        rf"\b(?:mon|ma) {_DETAIL_FR}\b{_G}\b(?:a changé|change|n'est plus (?:la|le) (?:même|bon|bonne)|(?:soit |être )?mise? à jour"
+        r"|(?:soit |être )?corrigée?|mal (?:orthographié|écrit|saisi|enregistré)e?)",
+        rf"\bmise à jour\b{_MY_THINGS}",
+        r"\b(?:pouvez|pourriez)[- ]vous (?:le|la|les|l') ?(?:modifier|changer)\b",
         # es
         r"\brectific\w*",
         r"\bcorregi\w*|\bcorrij\w*|\bcorrecci[óo]n\b",
@@ -227,7 +271,8 @@ ASKS: dict[Right, tuple[str, ...]] = {
         rf"\bactualiz\w*\b{_G}\b(?:mi|mis)\b",
         r"\b(?:actualiz|actualíc|cambi|cámbi)\w*l[oa]s?\b",
         r"\bnueva dirección\b",
-        rf"\bmis? {_DETAIL_ES}\b{_G}\b(?:ha cambiado|han cambiado|ya no es)",
+        rf"\bmis? {_DETAIL_ES}\b{_G}\b(?:ha cambiado|han cambiado|ya no es|actualizad[oa]s?|corregid[oa]s?|mal escrit[oa]s?)",
+        rf"\bactualizaci[óo]n\b{_MY_THINGS}",
         # it
         r"\brettific\w*",
         r"\bcorregg\w*|\bcorrezion\w*",
@@ -235,7 +280,10 @@ ASKS: dict[Right, tuple[str, ...]] = {
         r"\bho cambiato (?:casa|indirizzo|numero)\b",
         rf"\baggiorna\w*\b{_G}\b(?:il mio|i miei|la mia|le mie)\b",
         r"\b(?:aggiornat|aggiornar|modificat|modificar|cambiat|cambiar)\w*l[oaie]\b",
-        rf"\b(?:il mio|la mia|i miei|le mie) {_DETAIL_IT}\b{_G}\b(?:è cambiat\w*|è variat\w*|sono cambiat\w*|non è più)",
+        rf"\b(?:il mio|la mia|i miei|le mie) {_DETAIL_IT}\b{_G}\b(?:è cambiat\w*|è variat\w*|sono cambiat\w*|non è più"
+        r"|aggiornat\w*|corrett\w*)",
+        rf"\baggiornamento\b{_MY_THINGS}",
+        r"\bsistem(?:ar|at)e?l[oaie]\b",
         # nl
         r"\b(?:is|zijn) (?:verkeerd|onjuist|fout|niet juist)\w*",
         r"\bverkeerd gespeld\b|\bklopt niet\b",
@@ -244,6 +292,9 @@ ASKS: dict[Right, tuple[str, ...]] = {
         rf"\b(?:adres|naam|achternaam|e-?mail\w*|telefoonnummer|gegevens)\b{_G}\b(?:wijzigen|aanpassen|corrigeren|bijwerken)\b",
         rf"\bpas (?:het|dit|dat|deze|die)\b{_G}\baan\b|\b(?:wijzig|verbeter) (?:het|dit|dat|deze|die)\b",
         rf"\bmijn {_DETAIL_NL}\b{_G}\b(?:is|zijn) (?:gewijzigd|veranderd|anders|niet meer)",
+        rf"\bmijn {_DETAIL_NL}\b{_G}\b(?:staat|staan) (?:\w+ )?(?:verkeerd|fout|onjuist)",
+        r"\b(?:dat|dit|het|deze|die) (?:even )?(?:aanpassen|wijzigen|corrigeren|verbeteren|bijwerken|rechtzetten)\b",
+        rf"\b(?:bijwerken|aanpassen|wijzigen|wijziging|aanpassing|corrigeren) van mijn (?:{_DETAIL_NL}|gegevens)\b",
         # pt
         r"\bretific\w*",
         r"\bcorreção\b",
@@ -251,7 +302,10 @@ ASKS: dict[Right, tuple[str, ...]] = {
         rf"\batualiz\w*\b{_G}\b(?:meu|minha|meus|minhas|pro novo|para o novo)\b",
         r"\bmudei de (?:casa|endereço|morada)\b",
         r"\batualiz\w*-(?:n?[oa]s?|lo|la|los|las)\b",
-        rf"\b(?:o meu|a minha|meu|minha|meus|minhas) {_DETAIL_PT}\b{_G}\b(?:mudou|mudaram|foi alterad\w*|está errad\w*|já não é)",
+        rf"\b(?:o meu|a minha|meu|minha|meus|minhas) {_DETAIL_PT}\b{_G}\b(?:mudou|mudaram|foi alterad\w*|está errad\w*|já não é"
+        r"|escrit[oa] errad[oa]|atualizad[oa]|corrigid[oa])",
+        rf"\batualização\b{_MY_THINGS}",
+        rf"\b(?:alter|mud)\w*\b{_G}\b(?:o meu|a minha|meu|minha) {_DETAIL_PT}\b",
         # cs, hr, el, sv, ro, pl
         r"\bopravu\b|\bispravljanje\b|διορθώσ\w*|\brättelse\b|\bsprostowani\w*",
     ),
@@ -264,37 +318,48 @@ ASKS: dict[Right, tuple[str, ...]] = {
         r"\b(?:erasure|deletion) request\b",
         r"\brequest(?:ing)? (?:the )?(?:immediate |permanent |complete )?(?:erasure|deletion)\b",
         r"\bforget me\b",
+        rf"\b(?:deletion|erasure|removal)\b{_MY_THINGS}(?! (?:from|of) (?:your |the |my )?(?:mailing |e-?mail |contact )?list)",
         # de
         r"\blösch(?:en|e|t|te|st)\b",
         r"\bLöschung\b(?=[^.!?;\n]{0,30}\b(?:meine\w*|mich|aller|sämtliche\w*|personenbezogene\w*|Daten|Kontos?|Accounts?))",
         r"\b(?:Daten|Konto|Account|Profil)\b[^.!?;\n]{0,20}\bentfernen\b",
         r"\bRecht auf Vergessen\w*",
+        rf"\b(?:schließ|kündig|auflös|deaktivier)\w*\b{_G}\b(?:mein|meinen|das|mein \w+)? ?(?:\w*konto|account|profil)\b",
+        rf"\b(?:\w*konto|account|profil)\b{_G}\b(?:schließen|kündigen|auflösen|deaktivieren)\b",
         # fr
         r"\bsupprim(?:er|ez|iez|e|ions)\b",
         r"\beffac(?:er|ez|iez|e)\b",
         r"\b(?:suppression|effacement)\b(?=\s*(?:de|des|du|d')\s*(?:mes|mon|ma|toutes|tous|l'ensemble|compte|données|informations))",
         r"\bdroit (?:à|a) l'oubli\b",
+        r"\b(?:ferm|clôtur|clotur|résili|désactiv)\w* (?:de )?(?:mon|le) compte\b",
         # es
         r"\bborr(?:ar|en|ad|éis|eis|e|es)\b",
         r"\bsuprim(?:ir|an|id|a|áis)\b",
         r"\belimin(?:ar|en|ad|e|éis|es)\b",
-        r"\b(?:supresi[óo]n|eliminaci[óo]n|borrado)\b(?=\s+de\s+(?:mis|todos|todas|mi|la cuenta|los datos))",
+        rf"\b(?:supresi[óo]n|eliminaci[óo]n|borrado)\b{_MY_THINGS}|\bcancelaci[óo]n de (?:mi|la) cuenta\b",
+        r"\b(?:cerr|cierr|cancel|d[ae]r? de baja)\w* (?:mi|la) cuenta\b",
+        r"\bborrando (?:todo|mis)\b",
         r"\bderecho al olvido\b",
         # it
         r"\bcancell(?:are|ate|atemi|ami|armi|ali|arli|arla|arlo|atela|atelo|atele|ateli|i|ino)\b",
         r"\belimin(?:are|ate|atemi|arli|arla|atelo|atela)\b",
-        r"\b(?:cancellazione|eliminazione)\b(?=\s+(?:dei|di tutti|del mio|della mia|di)\s+(?:miei|mio|mia|dati|tutti))",
+        rf"\b(?:cancellazione|eliminazione|rimozione)\b{_MY_THINGS}",
+        r"\bcancell(?:ando|atel[oaie]|andol[oaie])\b",
+        r"\b(?:chiud|disattiv)\w* (?:il mio |l'|l’)?(?:account|profilo|conto)\b",
         r"\brimuov(?:ere|ete)\b",
         r"\bdiritto all'oblio\b",
         # nl
         r"\bverwijder(?:en|t)?\b",
-        r"\bverwijdering\b(?=\s+van\s+(?:mijn|al|alle))",
+        rf"\bverwijdering\b{_MY_THINGS}",
+        r"\b(?:sluit|opheffen|ophef|beëindig)\w* (?:\w+ )?(?:mijn|het) (?:\w+)?account\b|\baccount (?:\w+ )?(?:opheffen|sluiten)\b",
         r"\bvergeten te worden\b",
         # pt
         r"\bapag(?:ar|uem|ue|em|ado)\b",
         r"\bexclu(?:ir|am|a)\b",
         r"\belimin(?:ar|em|e)\b",
-        r"\b(?:eliminação|exclusão|apagamento)\b(?=\s+(?:imediat[oa]\s+)?d(?:os|e todos os|as|e)\s+(?:meus|minhas|dados|meu))",
+        rf"\b(?:eliminação|exclusão|apagamento|remoção)\b{_MY_THINGS}",
+        r"\b(?:encerr|fech|cancel|desativ)\w* (?:a |a minha |minha |o meu |meu )(?:conta|cadastro|registo)\b",
+        r"\bapagando (?:tudo|os meus|meus)\b",
         # cs, hr, el, sv, ro, pl, bg, zh, ja
         r"\bvymaz\w*|\bvýmaz\w*|\bbrisanj\w*|\bizbri\w*|διαγραφ\w*|διαγράψ\w*|\brader(?:a|ing)\w*",
         r"\bșterg\w*|\bştergere\w*|\busunię\w*|\busun\w*|\bизтрива\w*|\bизтри\w*|删除|削除",
@@ -310,8 +375,9 @@ ASKS: dict[Right, tuple[str, ...]] = {
         r"\b(?:e-?mails?|mails?|messages|texts|newsletters?|offers|deals|promos?|marketing|calls|ads)\b.{0,12}\bto stop\b",
         rf"\b(?:I|we) (?:hereby )?(?:object|am objecting)\b{_G60}\b(?:processing|use|marketing|advertising|profiling)\b",
         rf"\bobjection\b{_G}\b(?:direct marketing|marketing|advertising)\b",
-        rf"\bwithdraw\w*\b{_GC}\bconsent\b",
-        r"\b(?:revok|withdraw)\w* (?:my |said |that |any |all )?consent\b",
+        rf"\bwithdraw\w*\b{_GC}\bconsent\b{_NOT_TO_A_TRANSFER}",
+        rf"\b(?:revok|withdraw)\w* (?:my |said |that |any |all )?consent\b{_NOT_TO_A_TRANSFER}",
+        rf"\bcancel\w* (?:my |the |your )?subscription\b{_G}\b(?:newsletter|mailing|e-?mails|marketing|list|offers)",
         # de
         r"\babbestell\w*",
         r"\babmeld\w*",
@@ -320,28 +386,31 @@ ASKS: dict[Right, tuple[str, ...]] = {
         rf"\b(?:stopp|beend|einstell)\w*\b{_G}\b{_MARKETING_DE}|\b{_MARKETING_DE}{_G}\b(?:stoppen|einstellen|beenden)\b",
         rf"\bWiderspruch\b{_GC}\b(?:Werb\w*|Direktwerbung|Marketing|Verarbeitung|Profiling)",
         rf"\bwiderspreche\w*\b{_G60}\b(?:Werb\w*|Direktwerbung|Marketing|Verarbeitung|Nutzung|Profiling)",
-        rf"\bwiderrufe\w*\b{_G60}\bEinwilligung\b",
-        rf"\bEinwilligung\b{_GC}\bwiderrufe\w*",
-        r"\bWiderruf\w* (?:meiner|der) Einwilligung\b",
+        rf"\bwiderrufe\w*\b{_G60}\bEinwilligung\b{_NOT_TO_A_TRANSFER}",
+        rf"\bEinwilligung\b{_NOT_TO_A_TRANSFER}{_GC}\bwiderrufe\w*",
+        rf"\bWiderruf\w* (?:meiner|der) Einwilligung\b{_NOT_TO_A_TRANSFER}",
         # fr
-        r"\bdésinscri\w*|\bdésabonn\w*",
+        r"\bd[ée]sinscri\w*|\bd[ée]sabonn\w*",
         r"\bretirez[- ]moi de\b|\bme retirer de\b",
         rf"\bje m'oppose\b{_G60}\b(?:prospection|marketing|publicit\w*|traitement|profilage)",
         rf"\bopposition\b{_G}\b(?:prospection|marketing|publicit\w*)",
-        rf"\b(?:retir|révoqu)\w*\b{_G}\bconsentement\b",
-        rf"\b(?:arrêt\w*|stoppez)\b{_G}\b{_MARKETING_FR}",
-        r"\barrêt\w* de (?:m'|me |nous )?(?:envoyer|contacter|appeler|solliciter|démarcher|écrire)\b",
+        rf"\b(?:retir|révoqu)\w*\b{_G}\bconsentement\b{_NOT_TO_A_TRANSFER}",
+        rf"\b(?:arr[êe]t\w*|stoppez)\b{_G}\b{_MARKETING_FR}",
+        r"\barr[êe]t\w* de (?:m'|me |nous )?(?:envoyer|contacter|appeler|solliciter|démarcher|écrire)\b",
+        rf"\b(?:annul|résili)\w* (?:mon |l'|mon )?abonnement\b{_G}\b(?:newsletter|lettre|mails|e-?mails|pub\w*|offres)",
         # es
         rf"\bdar(?:me|nos)? de baja\b{_G}\b(?:lista|newsletter|boletín|correos?|publicidad|comunicaciones|envíos|promociones|mailing|todo)",
         r"\bdadme de baja\b|\bdéme de baja\b|\bdenme de baja\b",
         rf"\bme opongo\b{_G60}\b(?:publicidad|mercadotecnia|marketing|tratamiento|comunicaciones comerciales)",
-        rf"\b(?:retir|revoc)\w*\b{_G}\bconsentimiento\b",
+        rf"\b(?:retir|revoc)\w*\b{_G}\bconsentimiento\b{_NOT_TO_A_TRANSFER}",
+        rf"\bcancel\w* (?:mi |la )?(?:suscripci[óo]n|subscripci[óo]n)\b{_G}\b(?:newsletter|boletín|lista|correos|publicidad|ofertas)",
         r"\bdej(?:en|ad|e|éis|ar) de (?:llamar|enviar|mandar|escribir|recibir)\w*",
         r"\b(?:quit|quít|sac|sác|borr|bórr|elimin|elimín|excl|exclú|retir|retír|dad|den|d)\w*(?:me|nos) de (?:la |las |los |vuestras? |sus? |tus? |esta |esa )?(?:lista|listas|newsletter|boletín|mailing|envíos)\b",
         rf"\b(?:parad|paren|detened|detengan)\b{_G}\b{_MARKETING_ES}",
         # it
         r"\bcancellarmi dall[ae]\b|\brimuovermi dall[ae]\b|\bdisiscri\w*|\bdisabbon\w*",
-        rf"\b(?:revoc|ritir)\w*\b{_G}\bconsenso\b",
+        rf"\b(?:revoc|ritir)\w*\b{_G}\bconsenso\b{_NOT_TO_A_TRANSFER}",
+        rf"\bannull\w* (?:la mia |l')iscrizione\b{_G}\b(?:newsletter|lista|mailing|e-?mail|comunicazioni)",
         rf"\bmi oppongo\b{_G60}\b(?:marketing|pubblicit\w*|trattamento|profilazione)",
         rf"\b(?:smett|cessat|interromp|sospend|blocc|ferm)\w*\b[^.!?;\n]{{0,25}}?\b(?:{_MARKETING_IT}|(?:ricever|inviar|mandar|chiamar|contattar)\w*)",
         r"\b(?:togli|levat|rimuov|cancell|elimin|escl|depenn)\w*temi dall[ae]? (?:vostr[ae] )?(?:lista|liste|newsletter|mailing\w*)\b",
@@ -351,12 +420,12 @@ ASKS: dict[Right, tuple[str, ...]] = {
         rf"\bstop\w* (?:met |de |het |jullie |uw |je |alle |al die |die )*(?:{_MARKETING_NL}|(?:sturen|versturen|mailen|bellen)\b)",
         rf"\bhaal (?:me|mij)\b{_G}\b(?:uit|van)\b{_G}\b(?:lijst|mailinglijst|verzendlijst|bestand|nieuwsbrief)\b",
         rf"\bbezwaar\b{_G}\b(?:direct marketing|marketing|reclame|verwerking|profilering)",
-        rf"\b(?:trek|intrek)\w*\b{_G}\btoestemming\b|\btoestemming\b{_G}\bin(?:trekken|getrokken)?\b",
+        rf"\b(?:trek|intrek)\w*\b{_G}\btoestemming\b{_NOT_TO_A_TRANSFER}|\btoestemming\b{_NOT_TO_A_TRANSFER}{_G}\bin(?:trekken|getrokken)?\b",
         # pt
         r"\bdescadastr\w*",
-        r"\bcancelar (?:a )?(?:minha )?inscrição\b",
+        r"\bcancel\w* (?:a )?(?:minha )?(?:inscrição|subscrição|inscricao)\b",
         r"\b(?:remov|retir|tir|exclu)\w*(?:-me|-nos)? d[ao]s? (?:sua |vossa )?(?:lista|listas|newsletter|mailing)\b",
-        rf"\b(?:revog|retir)\w*\b{_G}\bconsentimento\b",
+        rf"\b(?:revog|retir)\w*\b{_G}\bconsentimento\b{_NOT_TO_A_TRANSFER}",
         r"\b(?:parem|pare|parar|deixem|deixe|deixar) de (?:me |nos )?(?:mandar|enviar|ligar|contactar|contatar|receber)\b",
         rf"\bme oponho\b{_G60}\b(?:marketing|publicidade|tratamento)",
         # cs, hr, el, sv, ro, pl, bg, zh, ja: withdrawing consent, objecting
@@ -379,18 +448,26 @@ REFUSES: dict[Right, tuple[str, ...]] = {
         rf"\bne (?:veux|souhaite|désire) plus\b{_G}\b(?:recevoir|être (?:contacté|sollicité|démarché)\w*|{_MARKETING_FR})",
         rf"\bno (?:me |nos )?(?:mandéis|mandes|manden|envíen|enviéis|envíes|llaméis|llamen)\b{_G}\bm[áa]s\b",
         rf"\bno (?:quiero|deseo) (?:recibir|que me (?:enviéis|envíen|mandéis|manden|llaméis|llamen))\b{_G}\b(?:m[áa]s|{_MARKETING_ES})",
+        rf"\bno (?:quiero|deseo) (?:m[áa]s|recibir m[áa]s)\b{_G}\b{_MARKETING_ES}",
         rf"\bnon (?:mi |voglio )?(?:inviate|mandate|ricevere)\b{_G}\bpiù\b",
         r"\bnon (?:voglio|desidero) più (?:ricevere|essere contattat\w*)\b",
+        rf"\b(?:non|nn) (?:voglio|vogliamo|desidero) (?:più|piu)\b{_G}\b(?:ricever\w*|{_MARKETING_IT})",
+        rf"\b(?:non|nn) (?:mi )?(?:inviate|mandate|scrivete)\b{_G}\b(?:più|piu)\b",
         rf"\b(?:stuur|mail|bel|sms)\w* me\b{_G}\bgeen\b{_G}\bmeer\b",
         rf"\bgeen {_MARKETING_NL}{_G}\bmeer\b",
         rf"\bniet (?:meer|langer)\b{_G}\b(?:ontvangen|mailen|bellen|benaderen|sturen|toesturen|lastigvallen)\b",
         rf"\bnão (?:me )?(?:mandem|enviem|liguem)\b{_G}\bmais\b|\bnão (?:quero|desejo) (?:mais )?receber\b",
+        rf"\bn(?:ão|ao) (?:quero|desejo) mais\b{_G}\b{_MARKETING_PT}",
     ),
     Right.SHARING_OPT_OUT: (
         # en
         r"\b(?:do not|don'?t|never|not to|stop|quit|cease|no longer)\b[^.!?;\n]{0,15}\b(?:sell|selling|share|sharing)\b",
-        rf"\b(?:do not|don'?t|never|not to|stop|quit|cease|no longer)\b[^.!?;\n]{{0,15}}\b(?:pass\w*|giv\w*|disclos\w*|rent\w*"
-        rf"|transfer\w*|provid\w*|trad\w*)\b{_G60}\b{THIRD_PARTIES}",
+        rf"\b(?:do not|don'?t|never|not to|stop|quit|cease|no longer)\b[^.!?;\n]{{0,30}}\b(?:pass\w*|giv\w*|disclos\w*|rent\w*"
+        rf"|transfer\w*|provid\w*|trad\w*|hand\w*)\b{_G60}\b{THIRD_PARTIES}",
+        rf"\b(?:don'?t|do not|never) want\b{_G}\b(?:shared|sold|passed on|handed (?:on|over)|disclosed|transferred)\b",
+        # withdrawn consent to a transfer, in every language ("retiro mi consentimiento ... para que cedan mis datos")
+        rf"\b(?:withdraw|revok|widerruf|retir|révoqu|revoc|ritir|intrek|trek|revog)\w*\b{_GC}\b(?:consent|Einwilligung"
+        rf"|consentement|consentimiento|consenso|toestemming|consentimento)\b{_GC}\b{_TRANSFER}",
         r"\bopt(?:ing)?[- ]?out of (?:the )?(?:sale|selling|sharing)\b",
         r"\blimit the use (?:and disclosure )?of my sensitive\b",
         rf"\bobject\w*\b{_G}\b(?:sale|sharing|disclosure|transfer|passing)\b{_G}\b{THIRD_PARTIES}",
@@ -399,9 +476,11 @@ REFUSES: dict[Right, tuple[str, ...]] = {
         r"|übermitteln|übermittelt)\b",
         rf"\b(?:verkauf|vermiet|geb|leit)\w*\b{_G60}\bnicht\b{_G}\b(?:an |mit )?{THIRD_PARTIES}",
         rf"\bnicht (?:mehr )?(?:an|mit) {THIRD_PARTIES}",
+        rf"\b(?:geb|leit|reich)\w*\b{_G60}\bnicht (?:mehr )?weiter\b",
         rf"\b(?:Widerspruch|widersprech\w*|widerspreche)\b{_G}\b(?:Weitergabe|Übermittlung|Verkauf)\b",
         # fr
-        r"\bne (?:les |la |le |me |lui )?(?:vendez|partagez|transmettez|cédez|communiquez|donnez)\b",
+        r"\bne (?:les |la |le |me |lui )?(?:vendez|partagez|transmettez|cédez|communiquez|donnez|refilez|passez|fournissez"
+        r"|louez|divulguez)\b",
         rf"\b(?:refuse|m'oppose|interdis|opposition)\b{_G60}\b(?:transmis\w*|vend\w*|céd\w*|cession|partag\w*"
         r"|communiqu\w*|transmission)",
         # es
@@ -486,6 +565,12 @@ LIST_OBJECT = (
     r"\s*(?:\S+\s+){0,2}?(?:from|aus|de|dalla|dalle|della|van|da|uit)\b[^.!?;\n]{0,25}"
     r"\b(?:list|lists|mailing\w*|newsletter\w*|verteiler\w*|liste|lista|listas|nieuwsbrie\w*|diffusion|e-?mails?"
     r"|correos|mailings?)\b"
+)
+# After an erasure verb: the object is the mail itself ("delete this message"), as footers ask of a wrong recipient.
+MESSAGE_OBJECT = (
+    r"\s+(?:(?:Sie|vous|u)\s+)?(?:this|the|diese[nrs]?|die|ce|cet|le|este|el|questo|il|dit|het|esta|a)\s+"
+    r"(?:e-?mail|message|mail|nachricht|courriel|mensaje|correo|messaggio|bericht|mensagem|communication|transmission)"
+    r"\b(?![\s-]*(?:address|adresse|adres))"
 )
 
 # Legal articles that name a right (GDPR numbering; the UK GDPR keeps it).

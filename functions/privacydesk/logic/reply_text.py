@@ -68,33 +68,48 @@ _FOOTER_RE = re.compile(
     r"confidentiality (?:notice|note|statement|disclaimer)"
     r"|this (?:e-?mail|message|communication|transmission)"
     r"[^.\n]{0,60}(?:is|are|may be|may contain|contains?)[^.]{0,40}(?:confidential|privileged)"
-    r"|if you (?:have )?received this (?:e-?mail|message|communication|transmission)[^.]{0,20} in error"
-    r"|(?:is|are) intended (?:solely|only"
-    r"|exclusively) for the (?:use of the )?(?:addressee|recipient|individual|person)"
+    r"|if you (?:have )?received this(?: (?:e-?mail|message|communication|transmission))?[^.]{0,20} in error"
+    r"|(?:is|are) intended (?:solely|only|exclusively) for the (?:use of the )?(?:named )?"
+    r"(?:addressee|recipient|individual|person)"
+    r"|if you are not the (?:intended |named )?(?:recipient|addressee)"
+    r"|(?:please )?notify the sender[^.]{0,40}\b(?:delete|destroy)"
     # de
     r"|diese (?:e-?mail|nachricht)[^.]{0,60}(?:enthält|kann|ist)[^.]{0,40}vertraulich"
-    r"|(?:wenn|falls|sollten) sie (?:nicht der richtige adressat|diese (?:e-?mail"
-    r"|nachricht) (?:irrtümlich|versehentlich|fälschlicherweise))"
+    r"|(?:wenn|falls|sollten) sie (?:nicht der (?:richtige|vorgesehene|beabsichtigte|bestimmungsgemäße) "
+    r"(?:adressat|empfänger)|diese (?:e-?mail|nachricht) (?:irrtümlich|versehentlich|fälschlicherweise))"
+    r"|(?:ist|sind) ausschließlich für (?:den|die) [^.]{0,30}(?:adressat|empfänger)[^.]{0,10}bestimmt"
     r"|vertraulichkeitshinweis"
     # fr
     r"|ce (?:message|courriel|e-?mail)[^.]{0,60}(?:est|sont|peut contenir|contient)[^.]{0,40}confidenti"
     r"|si vous (?:avez reçu|recevez) ce (?:message|courriel|e-?mail) par erreur|avis de confidentialité"
+    r"|(?:est|sont) (?:destinée?s? )?(?:exclusivement|uniquement) (?:destinée?s? )?(?:à|au|aux) "
+    r"(?:son |ses |leurs? )?destinataire"
+    r"|si vous n'êtes pas (?:le |la )?(?:destinataire|personne visée)"
     # es
     r"|este (?:mensaje|correo)[^.]{0,60}(?:es|son|puede contener|contiene)[^.]{0,40}confidencial"
     r"|si (?:usted )?(?:ha recibido|recibió) este (?:mensaje"
     r"|correo)[^.]{0,30}por error|aviso de confidencialidad"
+    r"|(?:dirigido|destinado) (?:exclusiva|única)mente a (?:su |el |los )?destinatario"
+    r"|si (?:usted )?no es (?:el )?destinatario"
     # it
     r"|quest[oa] (?:messaggio|e-?mail|comunicazione)[^.]{0,60}(?:è"
     r"|sono|può contenere|contiene)[^.]{0,40}riservat"
     r"|se (?:avete|ha) ricevuto quest[oa] (?:messaggio|e-?mail|comunicazione) per errore"
+    r"|destinat[oaie] (?:esclusivamente|unicamente|solo) (?:al|ai|alla|alle) (?:destinatari|persona)"
+    r"|se (?:non siete|non è|non sei|voi non siete|lei non è) (?:il|i) destinatari"
     # nl
     r"|dit (?:e-?mail)?bericht[^.]{0,60}(?:is|kan|bevat)[^.]{0,40}vertrouwelijk"
     r"|indien u dit (?:e-?mail)?bericht[^.]{0,30}(?:onterecht"
     r"|ten onrechte|per abuis|abusievelijk|per vergissing)"
+    r"|(?:is|zijn) uitsluitend bestemd voor de (?:geadresseerde|ontvanger)"
+    r"|(?:indien|als) u niet de (?:beoogde )?(?:geadresseerde|ontvanger) bent"
+    r"|bent u niet de (?:beoogde )?(?:geadresseerde|ontvanger)"
     # pt
     r"|esta mensagem[^.]{0,60}(?:é|são|pode conter|contém)[^.]{0,40}confidencia"
     r"|se (?:você )?(?:recebeu|receber) esta mensagem (?:por engano"
     r"|por erro|indevidamente)|aviso de confidencialidade"
+    r"|destina(?:-se|da|do) (?:exclusiva|única)mente (?:ao|aos|à) (?:seu |seus )?destinatário"
+    r"|se (?:você )?não (?:for|é) o destinatário"
     r")",
     re.I,
 )
