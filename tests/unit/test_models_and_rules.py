@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from privacydesk.config import ConfigError, load_settings
-from privacydesk.logic.intake import respond_by_default
+from privacydesk.logic.deadlines import respond_by_default
 from privacydesk.logic.references import find_reference, new_reference, ses_message_ids
 from privacydesk.logic.render import LANGUAGES, render_message
 from privacydesk.models.case import Case, RightItem

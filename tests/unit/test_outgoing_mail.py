@@ -5,7 +5,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from privacydesk.logic.intake import reply_subject
+from privacydesk.logic.acknowledgement import reply_subject
 from privacydesk.logic.outgoing_mail import OutgoingMailError, build_mime, header_text
 from privacydesk.models.outbox import OutboxItem
 

@@ -1,23 +1,19 @@
 """The inbound use case: one SES-received email in, exactly one recorded outcome out."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
-
-from dateutil.relativedelta import relativedelta
 
 from privacydesk.config import Settings
 from privacydesk.dal.interface import CaseRepository, DuplicateInboundError
+from privacydesk.logic.acknowledgement import acknowledgement
 from privacydesk.logic.clock import Clock
-from privacydesk.logic.outgoing_mail import header_text
+from privacydesk.logic.deadlines import respond_by_default
 from privacydesk.logic.references import new_reference, ses_message_ids
-from privacydesk.logic.render import render_message
 from privacydesk.logic.triage import triage_message
 from privacydesk.models.case import Case, RightItem
 from privacydesk.models.event import CaseEvent
 from privacydesk.models.inbound import InboundNotice, InboundRecord, Outcome, StoredMail
-from privacydesk.models.outbox import OutboxItem
 from privacydesk.models.rights import RIGHTS_NEEDING_VERIFICATION, ItemState, MailKind, Right
 from privacydesk.models.triage import Attachment, TriageResult
 from privacydesk.observability import logger
@@ -221,7 +217,7 @@ def _open_case(
         flags=flags,
     )
     attachments = _store_attachments(notice, triage, ports.mail)
-    ack = _acknowledgement(case, triage, settings, now, notice.message_id)
+    ack = acknowledgement(case, triage, settings, now, notice.message_id)
     events = [
         CaseEvent(
             case.ref,
@@ -244,13 +240,6 @@ def _open_case(
     return IntakeResult(Outcome.CASE_OPENED, case.ref, reason)
 
 
-def respond_by_default(received_at: datetime, timezone: str) -> date:
-    """One month after receipt, in the organisation's time zone (the clock engine refines this)."""
-    local_day = received_at.astimezone(ZoneInfo(timezone)).date()
-    result: date = local_day + relativedelta(months=1)
-    return result
-
-
 def _item(right: Right, due: date) -> RightItem:
     needs = right in RIGHTS_NEEDING_VERIFICATION
     state = ItemState.AWAITING_VERIFICATION if needs else ItemState.RECEIVED
@@ -263,44 +252,5 @@ def _regime(triage: TriageResult, settings: Settings) -> tuple[str, str]:
     return settings.default_regime, "deployment default"
 
 
-def reply_subject(their_subject: str, ref: str) -> str:
-    """'Re: <their subject> [ref]' so the answer threads with their mail; '' when they gave none."""
-    subject = header_text(their_subject)
-    while subject[:3].lower() in {"re:", "aw:", "sv:"}:
-        subject = subject[3:].strip()
-    if not subject:
-        return ""
-    subject = subject.replace(f"[{ref}]", "").strip()
-    return f"Re: {subject} [{ref}]"
-
-
 def _store_attachments(notice: InboundNotice, triage: TriageResult, mail: MailReader) -> list[str]:
     return [mail.put_attachment(notice.message_id, i, a) for i, a in enumerate(triage.attachments)]
-
-
-def _acknowledgement(
-    case: Case, triage: TriageResult, settings: Settings, now: datetime, message_id: str
-) -> OutboxItem:
-    rendered = render_message(
-        "acknowledgement",
-        case.language,
-        ref=case.ref,
-        rights=[r.value for r in case.rights],
-        needs_verification=any(i.needs_verification for i in case.items),
-        opt_out=any(r in {Right.MARKETING_OPT_OUT, Right.SHARING_OPT_OUT} for r in case.rights),
-        due=case.due,
-        organisation=settings.organisation,
-    )
-    parent = triage.message_id
-    return OutboxItem(
-        outbox_id=f"ack-{message_id}",
-        to=case.requester,
-        subject=reply_subject(triage.subject, case.ref) or rendered.subject,
-        text=rendered.text,
-        template="acknowledgement",
-        language=rendered.language,
-        case_ref=case.ref,
-        created_at=now,
-        in_reply_to=parent,
-        references=(parent,) if parent else (),
-    )

@@ -1,0 +1,51 @@
+"""The acknowledgement a requester receives at once: reference, what was understood, what comes next."""
+
+from datetime import datetime
+
+from privacydesk.config import Settings
+from privacydesk.logic.outgoing_mail import header_text
+from privacydesk.logic.render import render_message
+from privacydesk.models.case import Case
+from privacydesk.models.outbox import OutboxItem
+from privacydesk.models.rights import Right
+from privacydesk.models.triage import TriageResult
+
+
+def acknowledgement(
+    case: Case, triage: TriageResult, settings: Settings, now: datetime, message_id: str
+) -> OutboxItem:
+    """The acknowledgement of a new case, in the requester's language, threaded to their mail."""
+    rendered = render_message(
+        "acknowledgement",
+        case.language,
+        ref=case.ref,
+        rights=[r.value for r in case.rights],
+        needs_verification=any(i.needs_verification for i in case.items),
+        opt_out=any(r in {Right.MARKETING_OPT_OUT, Right.SHARING_OPT_OUT} for r in case.rights),
+        due=case.due,
+        organisation=settings.organisation,
+    )
+    parent = triage.message_id
+    return OutboxItem(
+        outbox_id=f"ack-{message_id}",
+        to=case.requester,
+        subject=reply_subject(triage.subject, case.ref) or rendered.subject,
+        text=rendered.text,
+        template="acknowledgement",
+        language=rendered.language,
+        case_ref=case.ref,
+        created_at=now,
+        in_reply_to=parent,
+        references=(parent,) if parent else (),
+    )
+
+
+def reply_subject(their_subject: str, ref: str) -> str:
+    """'Re: <their subject> [ref]' so the answer threads with their mail; '' when they gave none."""
+    subject = header_text(their_subject)
+    while subject[:3].lower() in {"re:", "aw:", "sv:"}:
+        subject = subject[3:].strip()
+    if not subject:
+        return ""
+    subject = subject.replace(f"[{ref}]", "").strip()
+    return f"Re: {subject} [{ref}]"
