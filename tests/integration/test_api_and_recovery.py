@@ -5,7 +5,9 @@ import json
 import logging
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
+from privacydesk.integrations.aws import client
 from privacydesk.observability import logger
 from privacydesk_local.lambda_runtime import destination_record, to_json
 from tests.integration.conftest import Desk
@@ -13,29 +15,31 @@ from tests.integration.test_intake import _mail
 
 
 def test_a_failed_delivery_is_replayed_from_the_on_failure_queue_and_then_leaves_it(desk: Desk) -> None:
-    # GIVEN an SES event whose mail could not be read, so Lambda gave up and queued it
+    # GIVEN an SES event whose processing failed while DynamoDB was unreachable, so Lambda queued it
     event = desk.store(_mail("Copy", "Please send me a copy of my personal data."))
     message_id = event["Records"][0]["ses"]["mail"]["messageId"]
-    s3 = desk.session.client("s3")
-    key = desk.env["MAIL_PREFIX"] + message_id
-    raw = s3.get_object(Bucket=desk.env["MAIL_BUCKET"], Key=key)["Body"].read()
-    s3.delete_object(Bucket=desk.env["MAIL_BUCKET"], Key=key)
-    with pytest.raises(Exception, match="cannot read inbound mail") as failure:
+    dynamodb = client("dynamodb")
+
+    def outage(**_: object) -> None:
+        raise EndpointConnectionError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
+
+    dynamodb.meta.events.register("before-call.dynamodb.TransactWriteItems", outage)
+    with pytest.raises(EndpointConnectionError) as failure:
         desk.invoke_inbound(event)
+    dynamodb.meta.events.unregister("before-call.dynamodb.TransactWriteItems", outage)
     sqs = desk.session.client("sqs")
     queue = desk.env["INBOUND_FAILURE_QUEUE_URL"]
     sqs.send_message(
         QueueUrl=queue,
         MessageBody=to_json(destination_record("InboundEmailFunction", event, failure.value, 3)),
     )
-    s3.put_object(Bucket=desk.env["MAIL_BUCKET"], Key=key, Body=raw)
     # WHEN the team reprocesses it
     response = desk.api("POST", "/v1/reprocess", json.dumps({"message_id": message_id}))
     # THEN the case opens, and the queue no longer holds the event
     assert response["statusCode"] == 200
     body = json.loads(response["body"])
     assert body["outcome"] == "case_opened"
-    assert body["previous_error"] == "MailStoreError"
+    assert body["previous_error"] == "EndpointConnectionError"
     assert "Messages" not in sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0)
     again = desk.api("POST", "/v1/reprocess", json.dumps({"message_id": message_id}))
     assert again["statusCode"] == 404
@@ -95,3 +99,26 @@ def test_the_sender_sends_the_acknowledgement_once_through_ses_with_auto_submitt
     [item] = json.loads(desk.api("GET", "/v1/outbox")["body"])["outbox"]
     assert item["status"] == "sent"
     assert item["ses_message_id"] == sent.id
+
+
+def test_reprocess_finds_its_message_behind_many_other_failures(desk: Desk) -> None:
+    # GIVEN 24 other failed deliveries queued before the one to replay
+    sqs = desk.session.client("sqs")
+    queue = desk.env["INBOUND_FAILURE_QUEUE_URL"]
+    for _ in range(24):
+        other = desk.store(_mail("Other", "Please delete my account."))
+        sqs.send_message(
+            QueueUrl=queue, MessageBody=to_json(destination_record("InboundEmailFunction", other, None, 3))
+        )
+    event = desk.store(_mail("Copy", "Please send me a copy of my personal data."))
+    message_id = event["Records"][0]["ses"]["mail"]["messageId"]
+    sqs.send_message(
+        QueueUrl=queue, MessageBody=to_json(destination_record("InboundEmailFunction", event, None, 3))
+    )
+    # WHEN it is reprocessed
+    response = desk.api("POST", "/v1/reprocess", json.dumps({"message_id": message_id}))
+    # THEN it is found and replayed, and the others are back in the queue for their own turn
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["outcome"] == "case_opened"
+    visible = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])
+    assert visible["Attributes"]["ApproximateNumberOfMessages"] == "24"

@@ -97,6 +97,17 @@ def test_virus_and_spam_fails_are_quarantined_and_never_answered(
     assert _outbox(desk) == []
 
 
+def test_an_event_whose_raw_mail_is_missing_is_recorded_not_lost(desk: Desk) -> None:
+    event = desk.store(_mail("Copy", "Please send me a copy of my personal data."))
+    key = desk.env["MAIL_PREFIX"] + event["Records"][0]["ses"]["mail"]["messageId"]
+    desk.session.client("s3").delete_object(Bucket=desk.env["MAIL_BUCKET"], Key=key)
+    result = desk.invoke_inbound(event)
+    assert result["outcome"] == "quarantined"
+    assert "missing" in result["reason"]
+    inbound = json.loads(desk.api("GET", "/v1/inbound")["body"])["inbound"]
+    assert [i["outcome"] for i in inbound] == ["quarantined"]
+
+
 def test_auto_replies_and_bulk_mail_are_recorded_but_never_answered(desk: Desk) -> None:
     auto = desk.deliver(
         _mail("Automatic reply: hello", "I am out of the office.", headers={"Auto-Submitted": "auto-replied"})
@@ -184,6 +195,26 @@ def test_a_reply_by_in_reply_to_our_sent_acknowledgement_finds_its_case(desk: De
     # THEN the answer joins the existing case
     assert reply["outcome"] == "reply_attached"
     assert reply["case_ref"] == opened["case_ref"]
+
+
+def test_mail_from_someone_else_naming_a_case_opens_its_own_case_linked_to_it(desk: Desk) -> None:
+    # GIVEN Ana's open case
+    opened = desk.deliver(_mail("Copy", "Please send me a copy of my personal data."))
+    ref = opened["case_ref"]
+    # WHEN a different sender writes quoting Ana's reference
+    other = desk.deliver(
+        _mail(f"Re: [{ref}]", "Please delete all my data.", sender="someone.else@example.net")
+    )
+    # THEN nothing is added to Ana's case; the new mail is a case of its own, flagged for the officer
+    assert other["outcome"] == "case_opened"
+    assert other["case_ref"] != ref
+    events = json.loads(desk.api("GET", f"/v1/cases/{ref}")["body"])["events"]
+    assert not [e for e in events if e["type"] == "correspondence_received"]
+    new_case = json.loads(desk.api("GET", f"/v1/cases/{other['case_ref']}")["body"])
+    assert new_case["flags"] == ["refers_to_another_case"]
+    assert new_case["requester"] == "someone.else@example.net"
+    [opened_event] = [e for e in new_case["events"] if e["type"] == "case_opened"]
+    assert opened_event["detail"]["related_case"] == ref
 
 
 def test_a_reply_with_an_unknown_reference_is_treated_as_a_new_request(desk: Desk) -> None:

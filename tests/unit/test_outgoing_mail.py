@@ -95,3 +95,6 @@ def test_reply_subject_threads_once_and_keeps_one_reference() -> None:
     assert reply_subject("Delete my data", ref) == f"Re: Delete my data [{ref}]"
     assert reply_subject(f"RE: Re: Delete my data [{ref}]", ref) == f"Re: Delete my data [{ref}]"
     assert reply_subject("", ref) == ""
+    long = reply_subject("Delete my data " * 40, ref)
+    assert long.endswith(f"[{ref}]")
+    assert header_text(long) == long

@@ -53,7 +53,7 @@ class DynamoCaseRepository:
         ops = [
             self._put_new(it.inbound_to_item(inbound)),
             self._put_new(it.case_to_item(case)),
-            *(self._put_new(it.event_to_item(e, self._seq())) for e in events),
+            *(self._put_new(it.event_to_item(e, self._seq(i))) for i, e in enumerate(events)),
             *(self._put_new(it.outbox_to_item(o)) for o in outbox),
         ]
         self._transact(ops)
@@ -88,7 +88,7 @@ class DynamoCaseRepository:
         """Flag cases' requester address undeliverable, with the bounce's inbound record."""
         ops = [self._put_new(it.inbound_to_item(inbound))]
         ops += [self._bump_version(c, add_flag="undeliverable") for c in cases]
-        ops += [self._put_new(it.event_to_item(e, self._seq())) for e in events]
+        ops += [self._put_new(it.event_to_item(e, self._seq(i))) for i, e in enumerate(events)]
         self._transact(ops)
 
     def get_inbound(self, message_id: str) -> InboundRecord | None:
@@ -215,8 +215,9 @@ class DynamoCaseRepository:
         return response
 
     @staticmethod
-    def _seq() -> str:
-        return uuid.uuid4().hex[:8]
+    def _seq(position: int = 0) -> str:
+        # Events written together share a timestamp: their position keeps them in order.
+        return f"{position:03d}-{uuid.uuid4().hex[:8]}"
 
 
 def outbox_from_image(image: dict[str, Any]) -> OutboxItem:

@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as HttpNotFound
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from privacydesk.config import get_settings
@@ -17,7 +18,7 @@ from privacydesk.integrations.aws import client
 from privacydesk.integrations.failure_queue import FailureQueue
 from privacydesk.logic.render import render_page
 from privacydesk.logic.reprocess import NotFoundError, reprocess
-from privacydesk.observability import logger, tracer
+from privacydesk.observability import logger, metrics, tracer
 from privacydesk.schemas import EdgeValidationError, validate
 
 app = APIGatewayRestResolver()
@@ -104,7 +105,10 @@ def _unavailable(exc: RepositoryError) -> Response[dict[str, Any]]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
-@tracer.capture_lambda_handler
+# Responses carry addresses and letters: they must not be copied into X-Ray.
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point of ApiFunction."""
+    metrics.add_metric(name="api_request", unit=MetricUnit.Count, value=1)
     return app.resolve(event, context)

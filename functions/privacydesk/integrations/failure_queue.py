@@ -23,6 +23,8 @@ class FailureQueue:
 
     def find(self, message_id: str) -> FailedInvocation | None:
         """The failed invocation for this SES message id, hidden from other readers while replayed."""
+        # Others stay hidden until the scan ends, so each receive returns messages not yet seen.
+        passed_over: list[str] = []
         try:
             for _ in range(_MAX_RECEIVES):
                 response = self._sqs.receive_message(
@@ -35,12 +37,21 @@ class FailureQueue:
                     found = _match(message, message_id)
                     if found:
                         return found
-                    self._sqs.change_message_visibility(
-                        QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                    )
+                    passed_over.append(message["ReceiptHandle"])
         except ClientError as exc:
             raise FailureQueueError(f"failure queue unreadable: {exc.response['Error']['Code']}") from exc
+        finally:
+            self._release(passed_over)
         return None
+
+    def _release(self, handles: list[str]) -> None:
+        for handle in handles:
+            try:
+                self._sqs.change_message_visibility(
+                    QueueUrl=self._url, ReceiptHandle=handle, VisibilityTimeout=0
+                )
+            except ClientError:
+                continue  # it reappears by itself when its visibility timeout ends
 
     def delete(self, failed: FailedInvocation) -> None:
         """Remove a replayed invocation from the queue."""

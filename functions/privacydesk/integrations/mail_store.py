@@ -5,7 +5,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from privacydesk.models.inbound import StoredMail
+from privacydesk.models.inbound import MailMissingError, StoredMail
 from privacydesk.models.triage import Attachment
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -28,7 +28,10 @@ class S3MailStore:
         try:
             response = self._s3.get_object(Bucket=self._bucket, Key=key)
         except ClientError as exc:
-            raise MailStoreError(f"cannot read inbound mail: {exc.response['Error']['Code']}") from exc
+            code = exc.response["Error"]["Code"]
+            if code in {"NoSuchKey", "404"}:
+                raise MailMissingError("inbound mail not found in the bucket") from exc
+            raise MailStoreError(f"cannot read inbound mail: {code}") from exc
         body = response["Body"]
         size = int(response.get("ContentLength", 0))
         if size > max_bytes:

@@ -10,6 +10,9 @@ from privacydesk.models.outbox import OutboxItem
 from privacydesk.models.rights import Right
 from privacydesk.models.triage import TriageResult
 
+# Leaves room for "Re: " and the reference within the 200 characters a header may carry.
+_ECHO_CHARS = 150
+
 
 def acknowledgement(
     case: Case, triage: TriageResult, settings: Settings, now: datetime, message_id: str
@@ -29,7 +32,10 @@ def acknowledgement(
     return OutboxItem(
         outbox_id=f"ack-{message_id}",
         to=case.requester,
-        subject=reply_subject(triage.subject, case.ref) or rendered.subject,
+        # Echo their subject only when DMARC shows the sender's domain sent it: a forged From must not
+        # turn the acknowledgement into a carrier for someone else's words.
+        subject=(case.verdicts.get("dmarc") == "PASS" and reply_subject(triage.subject, case.ref))
+        or rendered.subject,
         text=rendered.text,
         template="acknowledgement",
         language=rendered.language,
@@ -47,5 +53,5 @@ def reply_subject(their_subject: str, ref: str) -> str:
         subject = subject[3:].strip()
     if not subject:
         return ""
-    subject = subject.replace(f"[{ref}]", "").strip()
+    subject = subject.replace(f"[{ref}]", "").strip()[:_ECHO_CHARS].rstrip()
     return f"Re: {subject} [{ref}]"

@@ -13,7 +13,7 @@ from privacydesk.logic.references import new_reference, ses_message_ids
 from privacydesk.logic.triage import triage_message
 from privacydesk.models.case import Case, RightItem
 from privacydesk.models.event import CaseEvent
-from privacydesk.models.inbound import InboundNotice, InboundRecord, Outcome, StoredMail
+from privacydesk.models.inbound import InboundNotice, InboundRecord, MailMissingError, Outcome, StoredMail
 from privacydesk.models.rights import RIGHTS_NEEDING_VERIFICATION, ItemState, MailKind, Right
 from privacydesk.models.triage import Attachment, TriageResult
 from privacydesk.observability import logger
@@ -85,7 +85,13 @@ def _process(notice: InboundNotice, ports: IntakePorts) -> IntakeResult:
     gate = _verdict_gate(notice)
     if gate:
         return _record(ports, notice, Outcome.QUARANTINED, gate)
-    stored = ports.mail.fetch(notice.object_key, ports.settings.max_mail_bytes)
+    try:
+        stored = ports.mail.fetch(notice.object_key, ports.settings.max_mail_bytes)
+    except MailMissingError:
+        # A retry cannot help: record it so the message is not lost without a trace.
+        return _record(
+            ports, notice, Outcome.QUARANTINED, "raw mail missing from the bucket: check the S3 action"
+        )
     oversized = stored.raw is None
     raw = stored.raw if stored.raw is not None else ports.mail.fetch_head(notice.object_key, HEAD_BYTES)
     triage = triage_message(raw)
@@ -104,11 +110,20 @@ def _process(notice: InboundNotice, ports: IntakePorts) -> IntakeResult:
         return _record(ports, notice, Outcome.AUTO_REPLY_IGNORED, "automatic reply: never answered")
     if triage.kind is MailKind.BULK:
         return _record(ports, notice, Outcome.BULK_IGNORED, "bulk or list mail: never answered")
+    related = None
     if triage.kind is MailKind.REPLY:
         case = _case_replied_to(triage, ports.repo)
-        if case is not None:
+        if case is not None and _may_join(case, triage, notice):
             return _attach_reply(notice, triage, case, ports)
-    return _open_case(notice, triage, ports, oversized=oversized)
+        related = case.ref if case is not None else None
+    return _open_case(notice, triage, ports, oversized=oversized, related=related)
+
+
+def _may_join(case: Case, triage: TriageResult, notice: InboundNotice) -> bool:
+    """Only the case's own requester may add to an open case; anything else becomes a case of its own."""
+    sender = (triage.requester or notice.envelope_sender or "").lower()
+    still_open = case.due is not None
+    return still_open and sender in {case.requester, case.on_behalf_of}
 
 
 def _latent_request(triage: TriageResult) -> tuple[Right, ...]:
@@ -183,7 +198,7 @@ def _attach_reply(
 
 
 def _open_case(
-    notice: InboundNotice, triage: TriageResult, ports: IntakePorts, *, oversized: bool
+    notice: InboundNotice, triage: TriageResult, ports: IntakePorts, *, oversized: bool, related: str | None
 ) -> IntakeResult:
     settings = ports.settings
     requester = triage.requester or notice.envelope_sender
@@ -199,7 +214,8 @@ def _open_case(
     rights = (Right.QUESTION,) if oversized else triage.rights or (Right.QUESTION,)
     items = tuple(_item(right, due) for right in rights)
     regime, regime_reason = _regime(triage, settings)
-    flags = ("oversized_mail",) if oversized else ()
+    # A mail naming a case it may not join (another sender, or a closed case) is linked for the officer.
+    flags = (*(("oversized_mail",) if oversized else ()), *(("refers_to_another_case",) if related else ()))
     case = Case(
         ref=new_reference(),
         requester=requester,
@@ -231,6 +247,7 @@ def _open_case(
                 "regime_reason": regime_reason,
                 "attachments": attachments,
                 "flags": list(flags),
+                "related_case": related,
             },
         ),
         CaseEvent(case.ref, now, "mail_queued", {"outbox_id": ack.outbox_id, "template": ack.template}),

@@ -31,7 +31,8 @@ class Case:
     """A privacy case as the desk sees it."""
 
     ref: str
-    requester: str
+    # Personal data stays out of repr(), which can reach logs and tracebacks.
+    requester: str = field(repr=False)
     language: str
     received_at: datetime
     items: tuple[RightItem, ...]
@@ -39,10 +40,10 @@ class Case:
     regime_reason: str
     source_message_id: str
     raw_key: str
-    subject: str = ""
-    on_behalf_of: str | None = None
+    subject: str = field(default="", repr=False)
+    on_behalf_of: str | None = field(default=None, repr=False)
     verdicts: dict[str, str] = field(default_factory=dict)
-    evidence: dict[str, list[str]] = field(default_factory=dict)
+    evidence: dict[str, list[str]] = field(default_factory=dict, repr=False)
     flags: tuple[str, ...] = ()
     version: int = 1
 

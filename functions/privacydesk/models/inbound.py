@@ -24,7 +24,7 @@ class InboundNotice:
     message_id: str
     received_at: datetime
     object_key: str
-    envelope_sender: str | None
+    envelope_sender: str | None = field(repr=False)
     verdicts: dict[str, str] = field(default_factory=dict)
 
 
@@ -38,6 +38,10 @@ class InboundRecord:
     reason: str
     object_key: str
     case_ref: str | None = None
+
+
+class MailMissingError(LookupError):
+    """The raw mail an SES event names is not in the bucket: there is nothing to read, ever."""
 
 
 @dataclass(frozen=True)

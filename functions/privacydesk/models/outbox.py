@@ -1,6 +1,6 @@
 """An outgoing email, written in the same transaction as the case change that causes it."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -18,9 +18,10 @@ class OutboxItem:
     """One email to send; its id is derived from its cause, so a retry cannot make a second one."""
 
     outbox_id: str
-    to: str
-    subject: str
-    text: str
+    # Personal data stays out of repr(), which can reach logs and tracebacks.
+    to: str = field(repr=False)
+    subject: str = field(repr=False)
+    text: str = field(repr=False)
     template: str
     language: str
     case_ref: str | None
