@@ -6,17 +6,7 @@ from botocore.exceptions import ClientError
 
 
 class SendError(Exception):
-    """SES refused or failed to send; `retryable` tells the caller whether to try again later."""
-
-    def __init__(self, message: str, *, retryable: bool) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-
-
-# Errors that go away by themselves; everything else is a permanent failure of this item.
-_RETRYABLE = frozenset(
-    {"TooManyRequestsException", "Throttling", "LimitExceededException", "InternalFailure"}
-)
+    """SES refused or failed to send; the message names SES's error code only."""
 
 
 class SesSender:
@@ -34,6 +24,5 @@ class SesSender:
         try:
             response = self._ses.send_email(**kwargs)
         except ClientError as exc:
-            code = exc.response["Error"]["Code"]
-            raise SendError(f"SES send failed: {code}", retryable=code in _RETRYABLE) from exc
+            raise SendError(f"SES send failed: {exc.response['Error']['Code']}") from exc
         return str(response["MessageId"])
