@@ -106,7 +106,7 @@ class DynamoCaseRepository:
             "query",
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :ev)",
-            ExpressionAttributeValues={":pk": {"S": f"CASE#{ref}"}, ":ev": {"S": "EVENT#"}},
+            ExpressionAttributeValues={":pk": {"S": it.case_key(ref)["pk"]}, ":ev": {"S": "EVENT#"}},
         )
         return [it.item_to_event(from_dynamo(raw)) for raw in response.get("Items", [])]
 

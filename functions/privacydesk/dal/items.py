@@ -116,7 +116,7 @@ def item_to_case(item: Item) -> Case:
 def event_to_item(event: CaseEvent, seq: str) -> Item:
     """A timeline event as an item under its case's partition."""
     return {
-        "pk": f"CASE#{event.case_ref}",
+        "pk": case_key(event.case_ref)["pk"],
         "sk": f"EVENT#{event.at.isoformat()}#{seq}",
         "entity": "event",
         "case_ref": event.case_ref,
