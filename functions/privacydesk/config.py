@@ -30,6 +30,14 @@ class Settings:
     idempotency_hours: int
     inbound_failure_queue_url: str | None
     ses_configuration_set: str | None
+    holiday_calendar: str = "GB-ENG"
+    # UK GDPR lets the clock stop while the desk waits for identity or clarification (ICO guidance).
+    stop_the_clock: bool = True
+    verification_secret: str | None = None
+    evidence_bucket: str | None = None
+    public_base_url: str = "http://127.0.0.1:8080"
+    retention_months: int = 24
+    unverified_close_days: int = 30
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -48,6 +56,35 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(f"environment variable {name} must be positive, got {value}")
     return value
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in {"true", "false"}:
+        raise ConfigError(f"environment variable {name} must be true or false, got {raw!r}")
+    return raw == "true"
+
+
+def _calendar(env: Mapping[str, str]) -> str:
+    code = env.get("HOLIDAY_CALENDAR", "GB-ENG").strip()
+    # Imported here: the clock engine is not needed to read settings, only to check this one.
+    from privacydesk.logic.clocks import ClockError, check_calendar  # noqa: PLC0415
+
+    try:
+        check_calendar(code)
+    except ClockError as exc:
+        raise ConfigError(f"HOLIDAY_CALENDAR: {exc}") from exc
+    return code
+
+
+def _retention(env: Mapping[str, str]) -> int:
+    months = _positive_int(env, "RETENTION_MONTHS", 24)
+    # CCPA §7101: records of requests are kept for at least 24 months.
+    if months < 24:
+        raise ConfigError(f"RETENTION_MONTHS must be at least 24 (CCPA §7101), got {months}")
+    return months
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
@@ -75,6 +112,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         idempotency_hours=_positive_int(env, "IDEMPOTENCY_HOURS", 48),
         inbound_failure_queue_url=env.get("INBOUND_FAILURE_QUEUE_URL") or None,
         ses_configuration_set=env.get("SES_CONFIGURATION_SET") or None,
+        holiday_calendar=_calendar(env),
+        stop_the_clock=_switch(env, "STOP_THE_CLOCK", default=True),
+        verification_secret=env.get("VERIFICATION_SECRET") or None,
+        evidence_bucket=env.get("EVIDENCE_BUCKET") or None,
+        public_base_url=(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8080").rstrip("/"),
+        retention_months=_retention(env),
+        unverified_close_days=_positive_int(env, "UNVERIFIED_CLOSE_DAYS", 30),
     )
 
 

@@ -1,14 +1,16 @@
-"""Pure rules: references, the default respond-by date, case state, settings, schemas, templates."""
+"""Pure rules: references, where a clock starts, case state, settings, schemas, templates."""
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from privacydesk.config import ConfigError, load_settings
-from privacydesk.logic.deadlines import respond_by_default
+from privacydesk.logic.open_case import right_items
 from privacydesk.logic.references import find_reference, new_reference, ses_message_ids
 from privacydesk.logic.render import LANGUAGES, render_message
 from privacydesk.models.case import Case, RightItem
+from privacydesk.models.clocks import Clocks
 from privacydesk.models.rights import ItemState, Right
 from privacydesk.schemas import EdgeValidationError, validate
 
@@ -36,23 +38,33 @@ def test_ses_message_ids_are_recognised_in_threading_headers() -> None:
 
 
 @pytest.mark.parametrize(
-    ("received", "tz", "due"),
+    ("received", "tz", "calendar", "due"),
     [
-        (datetime(2026, 1, 31, 12, tzinfo=UTC), "UTC", date(2026, 2, 28)),
-        (datetime(2028, 1, 31, 12, tzinfo=UTC), "UTC", date(2028, 2, 29)),
-        (datetime(2026, 3, 15, 9, tzinfo=UTC), "UTC", date(2026, 4, 15)),
-        # 23:30 UTC on 31 March is already 1 April in Berlin: the local date counts.
-        (datetime(2026, 3, 31, 23, 30, tzinfo=UTC), "Europe/Berlin", date(2026, 5, 1)),
+        # 28 February 2026 is a Saturday: the answer is due on the next working day.
+        (datetime(2026, 1, 31, 12, tzinfo=UTC), "UTC", "GB-ENG", date(2026, 3, 2)),
+        (datetime(2026, 3, 15, 9, tzinfo=UTC), "UTC", "GB-ENG", date(2026, 4, 15)),
+        # 23:30 UTC on 31 March is already 1 April in Berlin: the local date counts, and 1 May is a
+        # public holiday in Germany (not in England), so the answer is due on Monday 4 May.
+        (datetime(2026, 3, 31, 23, 30, tzinfo=UTC), "Europe/Berlin", "DE", date(2026, 5, 4)),
+        (datetime(2026, 3, 31, 23, 30, tzinfo=UTC), "Europe/Berlin", "GB-ENG", date(2026, 5, 1)),
     ],
 )
-def test_the_default_answer_date_is_one_calendar_month_in_the_organisations_time_zone(
-    received: datetime, tz: str, due: date
+def test_a_new_items_clock_starts_on_the_local_date_of_receipt_in_the_organisations_calendar(
+    received: datetime, tz: str, calendar: str, due: date
 ) -> None:
-    assert respond_by_default(received, tz) == due
+    settings = load_settings({**_ENV, "ORG_TIMEZONE": tz, "HOLIDAY_CALENDAR": calendar})
+    (item,) = right_items([Right.ACCESS], "gdpr", received, settings)
+    assert item.due == due
+    assert item.clocks.calendar == calendar
+    assert item.clocks.received == received.astimezone(ZoneInfo(tz)).date()
+
+
+def _clocks(due: date) -> Clocks:
+    return Clocks("gdpr", "access", "test rule", date(2026, 11, 1), "GB-ENG", 0, None, due, None, None)
 
 
 def _case(*states: ItemState) -> Case:
-    items = tuple(RightItem(Right.ACCESS, s, True, date(2026, 12, 1 + i)) for i, s in enumerate(states))
+    items = tuple(RightItem(Right.ACCESS, s, True, _clocks(date(2026, 12, 1 + i))) for i, s in enumerate(states))
     return Case(
         "PD-1", "a@example.org", "en", datetime(2026, 11, 1, tzinfo=UTC), items, "gdpr", "default", "m", "k"
     )

@@ -1,6 +1,7 @@
 """The DynamoDB implementation of the case repository (single table)."""
 
-import uuid
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -8,12 +9,20 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from privacydesk.dal import items as it
-from privacydesk.dal.interface import ConcurrentUpdateError, DuplicateInboundError, RepositoryError
+from privacydesk.dal.interface import (
+    CaseChange,
+    CaseFilter,
+    ConcurrentUpdateError,
+    DuplicateInboundError,
+    PurgeRecord,
+    RepositoryError,
+)
 from privacydesk.models.case import Case
 from privacydesk.models.event import CaseEvent
 from privacydesk.models.inbound import InboundRecord
 from privacydesk.models.outbox import OutboxItem, OutboxStatus
 from privacydesk.models.rights import TERMINAL_STATES
+from privacydesk.models.verification import Challenge
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -46,27 +55,28 @@ class DynamoCaseRepository:
         item = self._get(it.sent_key(ses_message_id))
         return item.get("case_ref") if item else None
 
-    def open_case(
-        self, case: Case, events: list[CaseEvent], outbox: list[OutboxItem], inbound: InboundRecord
-    ) -> None:
-        """Write a new case with its events, outgoing mail and inbound record in one transaction."""
-        ops = [
-            self._put_new(it.inbound_to_item(inbound)),
-            self._put_new(it.case_to_item(case)),
-            *(self._put_new(it.event_to_item(e, self._seq(i))) for i, e in enumerate(events)),
-            *(self._put_new(it.outbox_to_item(o)) for o in outbox),
-        ]
-        self._transact(ops)
+    def commit(self, changes: Sequence[CaseChange], inbound: InboundRecord | None = None) -> None:
+        """Write case changes atomically; with an inbound record, it goes first and guards duplicates."""
+        ops = [self._put_new(it.inbound_to_item(inbound))] if inbound else []
+        for change in changes:
+            ops += self._change_ops(change)
+        self._transact(ops, inbound_first=inbound is not None)
 
-    def attach_reply(self, case: Case, event: CaseEvent, inbound: InboundRecord) -> None:
-        """Add correspondence to a case, guarded by the case version and the inbound record."""
-        self._transact(
-            [
-                self._put_new(it.inbound_to_item(inbound)),
-                self._bump_version(case),
-                self._put_new(it.event_to_item(event, self._seq())),
-            ]
-        )
+    def _change_ops(self, change: CaseChange) -> list[dict[str, Any]]:
+        expected = change.expected_version
+        stored = replace(change.case, version=(expected or 0) + 1)
+        case_put = {"Put": {"TableName": self._table, "Item": to_dynamo(it.case_to_item(stored))}}
+        if expected is None:
+            case_put["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            case_put["Put"]["ConditionExpression"] = "version = :expected"
+            case_put["Put"]["ExpressionAttributeValues"] = to_dynamo({":expected": expected})
+        ops = [case_put]
+        ops += [self._put_new(it.event_to_item(e)) for e in change.events]
+        ops += [self._put_new(it.outbox_to_item(o)) for o in change.outbox]
+        if change.challenge:
+            ops.append(self._challenge_put(change.challenge))
+        return ops
 
     def record_inbound(self, inbound: InboundRecord) -> None:
         """Record an inbound email that opens nothing."""
@@ -84,31 +94,39 @@ class DynamoCaseRepository:
         cases = [it.item_to_case(from_dynamo(raw)) for raw in response.get("Items", [])]
         return [c for c in cases if any(i.state not in TERMINAL_STATES for i in c.items)]
 
-    def flag_undeliverable(self, cases: list[Case], events: list[CaseEvent], inbound: InboundRecord) -> None:
-        """Flag cases' requester address undeliverable, with the bounce's inbound record."""
-        ops = [self._put_new(it.inbound_to_item(inbound))]
-        ops += [self._bump_version(c, add_flag="undeliverable") for c in cases]
-        ops += [self._put_new(it.event_to_item(e, self._seq(i))) for i, e in enumerate(events)]
-        self._transact(ops)
-
     def get_inbound(self, message_id: str) -> InboundRecord | None:
         """What was done with this inbound message."""
         item = self._get(it.inbound_key(message_id))
         return it.item_to_inbound(item) if item else None
 
-    def list_cases(self, limit: int) -> list[Case]:
-        """Most recent cases first."""
-        return [it.item_to_case(i) for i in self._listing(it.CASE_LISTING, limit)]
+    def list_cases(self, limit: int, where: CaseFilter | None = None) -> list[Case]:
+        """Most recent cases first, narrowed by `where` (filtered in the query, paged up to `limit`)."""
+        conditions, values = [], {}
+        if where and where.state:
+            conditions.append("#state = :state")
+            values[":state"] = where.state
+        if where and where.regime:
+            conditions.append("regime = :regime")
+            values[":regime"] = where.regime
+        if where and where.right:
+            conditions.append("contains(rights, :right)")
+            values[":right"] = where.right
+        if where and where.due_before:
+            conditions.append("#due <= :due")
+            values[":due"] = where.due_before.isoformat()
+        names = {"#state": "state", "#due": "due"}
+        extra: dict[str, Any] = {}
+        if conditions:
+            extra = {
+                "FilterExpression": " AND ".join(conditions),
+                "ExpressionAttributeNames": {k: v for k, v in names.items() if k in " ".join(conditions)},
+                "ExpressionAttributeValues": to_dynamo(values),
+            }
+        return [it.item_to_case(i) for i in self._listing(it.CASE_LISTING, limit, **extra)]
 
     def list_events(self, ref: str) -> list[CaseEvent]:
         """A case's timeline, oldest first."""
-        response = self._call(
-            "query",
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :ev)",
-            ExpressionAttributeValues={":pk": {"S": it.case_key(ref)["pk"]}, ":ev": {"S": "EVENT#"}},
-        )
-        return [it.item_to_event(from_dynamo(raw)) for raw in response.get("Items", [])]
+        return [it.item_to_event(i) for i in self._partition(it.case_key(ref)["pk"], "EVENT#")]
 
     def list_outbox(self, limit: int) -> list[OutboxItem]:
         """Most recent outgoing mail first."""
@@ -153,17 +171,146 @@ class DynamoCaseRepository:
             return False
         return True
 
-    def _listing(self, partition: str, limit: int) -> list[it.Item]:
-        response = self._call(
-            "query",
-            TableName=self._table,
-            IndexName="gsi1",
-            KeyConditionExpression="gsi1pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": partition}},
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        return [from_dynamo(raw) for raw in response.get("Items", [])]
+    def get_challenge(self, ref: str, purpose: str) -> Challenge | None:
+        """The case's verification challenge for this purpose, or None."""
+        item = self._get(it.challenge_key(ref, purpose))
+        return it.item_to_challenge(item) if item else None
+
+    def save_challenge(self, challenge: Challenge) -> None:
+        """Store a challenge only if the version before this one is still the stored one."""
+        self._transact([self._challenge_put(challenge)], inbound_first=False)
+
+    def cases_to_anchor(self, limit: int) -> list[Case]:
+        """Cases whose chain head is not yet in the evidence bucket."""
+        return [
+            it.item_to_case(i)
+            for i in self._listing(
+                it.CASE_LISTING,
+                limit,
+                FilterExpression="chain_seq > :zero AND (attribute_not_exists(anchored_seq) "
+                "OR anchored_seq <> chain_seq)",
+                ExpressionAttributeValues=to_dynamo({":zero": 0}),
+            )
+        ]
+
+    def mark_anchored(self, ref: str, seq: int) -> None:
+        """Record the anchored chain position; a case changed meanwhile is simply anchored again later."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=to_dynamo(it.case_key(ref)),
+                UpdateExpression="SET anchored_seq = :seq",
+                ConditionExpression="chain_seq = :seq",
+                ExpressionAttributeValues=to_dynamo({":seq": seq}),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise RepositoryError(f"update_item failed: {exc.response['Error']['Code']}") from exc
+
+    def closed_cases_before(self, cutoff: datetime, limit: int) -> list[Case]:
+        """Closed cases whose closing is older than the cutoff."""
+        return [
+            it.item_to_case(i)
+            for i in self._listing(
+                it.CASE_LISTING,
+                limit,
+                FilterExpression="closed_at < :cutoff",
+                ExpressionAttributeValues=to_dynamo({":cutoff": cutoff.isoformat()}),
+            )
+        ]
+
+    def purge_case(self, case: Case, record: PurgeRecord, tally: dict[str, int]) -> None:
+        """Write the purge record and the counts once, then delete everything that names the person."""
+        if self.get_purge_record(case.ref) is None:
+            names = {f"#k{i}": k for i, k in enumerate(tally)}
+            self._transact(
+                [
+                    self._put_new(it.purge_record_to_item(record)),
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_dynamo(it.tally_key(record.purged_at)),
+                            "UpdateExpression": "ADD " + ", ".join(f"{n} :c{i}" for i, n in enumerate(names)),
+                            "ExpressionAttributeNames": names,
+                            "ExpressionAttributeValues": to_dynamo(
+                                {f":c{i}": n for i, n in enumerate(tally.values())}
+                            ),
+                        }
+                    },
+                ],
+                inbound_first=False,
+            )
+        # A retry after a partial failure finds the record written and only finishes the deletes.
+        partition = self._partition(it.case_key(case.ref)["pk"], "")
+        keys = [{"pk": i["pk"], "sk": i["sk"]} for i in partition]
+        queued = [i["detail"]["outbox_id"] for i in partition if "outbox_id" in i.get("detail", {})]
+        keys += [it.outbox_key(outbox_id) for outbox_id in queued]
+        unique = list({(k["pk"], k["sk"]): k for k in keys}.values())
+        for start in range(0, len(unique), 25):
+            self._write_batch([{"DeleteRequest": {"Key": to_dynamo(k)}} for k in unique[start : start + 25]])
+
+    def get_purge_record(self, ref: str) -> PurgeRecord | None:
+        """What is left of a purged case, or None."""
+        item = self._get(it.purge_key(ref))
+        return it.item_to_purge_record(item) if item else None
+
+    def _write_batch(self, requests: list[dict[str, Any]]) -> None:
+        pending = {self._table: requests}
+        for _ in range(5):
+            response = self._call("batch_write_item", RequestItems=pending)
+            pending = response.get("UnprocessedItems") or {}
+            if not pending:
+                return
+        raise RepositoryError("batch_write_item left unprocessed items after 5 tries")
+
+    def _partition(self, pk: str, prefix: str) -> list[it.Item]:
+        items: list[it.Item] = []
+        start: dict[str, Any] | None = None
+        while True:
+            response = self._call(
+                "query",
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+                ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": prefix}},
+                ConsistentRead=True,
+                **({"ExclusiveStartKey": start} if start else {}),
+            )
+            items += [from_dynamo(raw) for raw in response.get("Items", [])]
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return items
+
+    def _listing(self, partition: str, limit: int, **query: Any) -> list[it.Item]:
+        # A filter applies after each page is read: page on until `limit` items pass it (or none are left).
+        values = {":pk": {"S": partition}, **query.pop("ExpressionAttributeValues", {})}
+        items: list[it.Item] = []
+        start: dict[str, Any] | None = None
+        while len(items) < limit:
+            response = self._call(
+                "query",
+                TableName=self._table,
+                IndexName="gsi1",
+                KeyConditionExpression="gsi1pk = :pk",
+                ExpressionAttributeValues=values,
+                ScanIndexForward=False,
+                Limit=limit,
+                **query,
+                **({"ExclusiveStartKey": start} if start else {}),
+            )
+            items += [from_dynamo(raw) for raw in response.get("Items", [])]
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                break
+        return items[:limit]
+
+    def _challenge_put(self, challenge: Challenge) -> dict[str, Any]:
+        put: dict[str, Any] = {"TableName": self._table, "Item": to_dynamo(it.challenge_to_item(challenge))}
+        if challenge.version == 1:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "attribute_not_exists(pk) OR version = :previous"
+            put["ExpressionAttributeValues"] = to_dynamo({":previous": challenge.version - 1})
+        return {"Put": put}
 
     def _get(self, key: it.Item) -> it.Item | None:
         response = self._call("get_item", TableName=self._table, Key=to_dynamo(key), ConsistentRead=True)
@@ -176,22 +323,6 @@ class DynamoCaseRepository:
                 "TableName": self._table,
                 "Item": to_dynamo(item),
                 "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
-
-    def _bump_version(self, case: Case, add_flag: str | None = None) -> dict[str, Any]:
-        values: it.Item = {":expected": case.version, ":one": 1}
-        expression = "SET version = version + :one"
-        if add_flag and add_flag not in case.flags:
-            expression += ", flags = list_append(flags, :flag)"
-            values[":flag"] = [add_flag]
-        return {
-            "Update": {
-                "TableName": self._table,
-                "Key": to_dynamo(it.case_key(case.ref)),
-                "UpdateExpression": expression,
-                "ConditionExpression": "version = :expected",
-                "ExpressionAttributeValues": to_dynamo(values),
             }
         }
 
@@ -213,11 +344,6 @@ class DynamoCaseRepository:
         except ClientError as exc:
             raise RepositoryError(f"{operation} failed: {exc.response['Error']['Code']}") from exc
         return response
-
-    @staticmethod
-    def _seq(position: int = 0) -> str:
-        # Events written together share a timestamp: their position keeps them in order.
-        return f"{position:03d}-{uuid.uuid4().hex[:8]}"
 
 
 def outbox_from_image(image: dict[str, Any]) -> OutboxItem:

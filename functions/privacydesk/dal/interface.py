@@ -1,12 +1,15 @@
 """The repository port: everything the logic needs from the case store, and nothing about DynamoDB."""
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Protocol
 
 from privacydesk.models.case import Case
-from privacydesk.models.event import CaseEvent
+from privacydesk.models.event import CaseEvent, ChainHead
 from privacydesk.models.inbound import InboundRecord
 from privacydesk.models.outbox import OutboxItem
+from privacydesk.models.verification import Challenge
 
 
 class RepositoryError(Exception):
@@ -21,8 +24,43 @@ class ConcurrentUpdateError(RepositoryError):
     """Someone changed the record since it was read; read it again and retry."""
 
 
+@dataclass(frozen=True)
+class CaseChange:
+    """One case written as a whole: its new state, its chained audit events and the mail they cause.
+
+    `expected_version` is the version read (None for a new case): the write succeeds only if the stored case
+    still has it, so two concurrent changes never lose one. The stored case gets version + 1.
+    """
+
+    case: Case
+    expected_version: int | None
+    events: tuple[CaseEvent, ...] = ()
+    outbox: tuple[OutboxItem, ...] = ()
+    challenge: Challenge | None = None
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What a case listing is narrowed to (None: any)."""
+
+    state: str | None = None
+    right: str | None = None
+    regime: str | None = None
+    due_before: date | None = None
+
+
+@dataclass(frozen=True)
+class PurgeRecord:
+    """What is left of a case after the retention purge: no personal data, only its last chain head."""
+
+    ref: str
+    closed_at: datetime
+    purged_at: datetime
+    chain: ChainHead
+
+
 class CaseRepository(Protocol):
-    """Reads and writes cases, their timelines, the outbox and the inbound log."""
+    """Reads and writes cases, their audit trails, the outbox, challenges and the inbound log."""
 
     def get_case(self, ref: str) -> Case | None:
         """The case with this reference, or None."""
@@ -32,14 +70,8 @@ class CaseRepository(Protocol):
         """The case an email we sent (by its SES message id) belongs to, or None."""
         ...
 
-    def open_case(
-        self, case: Case, events: list[CaseEvent], outbox: list[OutboxItem], inbound: InboundRecord
-    ) -> None:
-        """Write a new case, its first events, its outgoing mail and the inbound record atomically."""
-        ...
-
-    def attach_reply(self, case: Case, event: CaseEvent, inbound: InboundRecord) -> None:
-        """Add correspondence to a case (optimistic lock on its version) with the inbound record."""
+    def commit(self, changes: Sequence[CaseChange], inbound: InboundRecord | None = None) -> None:
+        """Write case changes, events, mail, challenges and the inbound record in one transaction."""
         ...
 
     def record_inbound(self, inbound: InboundRecord) -> None:
@@ -50,20 +82,16 @@ class CaseRepository(Protocol):
         """Open cases whose requester is this address."""
         ...
 
-    def flag_undeliverable(self, cases: list[Case], events: list[CaseEvent], inbound: InboundRecord) -> None:
-        """Mark the requester address of these cases undeliverable, with the bounce's inbound record."""
-        ...
-
     def get_inbound(self, message_id: str) -> InboundRecord | None:
         """What was done with this inbound message, or None if it was never processed."""
         ...
 
-    def list_cases(self, limit: int) -> list[Case]:
-        """Most recent cases first."""
+    def list_cases(self, limit: int, where: CaseFilter | None = None) -> list[Case]:
+        """Most recent cases first, narrowed by `where`."""
         ...
 
     def list_events(self, ref: str) -> list[CaseEvent]:
-        """A case's timeline, oldest first."""
+        """A case's audit trail, in chain order."""
         ...
 
     def list_outbox(self, limit: int) -> list[OutboxItem]:
@@ -76,4 +104,32 @@ class CaseRepository(Protocol):
 
     def mark_sent(self, item: OutboxItem, ses_message_id: str, sent_at: datetime) -> bool:
         """Mark a pending outbox item sent; False if it was not pending any more."""
+        ...
+
+    def get_challenge(self, ref: str, purpose: str) -> Challenge | None:
+        """The case's verification challenge for this purpose, or None."""
+        ...
+
+    def save_challenge(self, challenge: Challenge) -> None:
+        """Store a redeemed or failed challenge if nobody changed it since it was read."""
+        ...
+
+    def cases_to_anchor(self, limit: int) -> list[Case]:
+        """Cases whose audit chain grew since its head was last written to the evidence bucket."""
+        ...
+
+    def mark_anchored(self, ref: str, seq: int) -> None:
+        """Remember that the chain head at `seq` is in the evidence bucket."""
+        ...
+
+    def closed_cases_before(self, cutoff: datetime, limit: int) -> list[Case]:
+        """Cases closed before `cutoff` (the retention purge's candidates)."""
+        ...
+
+    def purge_case(self, case: Case, record: PurgeRecord, tally: dict[str, int]) -> None:
+        """Delete a case with its trail, challenges and mail; keep the purge record and add to the counts."""
+        ...
+
+    def get_purge_record(self, ref: str) -> PurgeRecord | None:
+        """What is left of a purged case, or None."""
         ...

@@ -1,15 +1,19 @@
 """Explicit mapping between domain models and DynamoDB items (the item shape is not the model)."""
 
 import hashlib
+from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from privacydesk.models.case import Case, RightItem
-from privacydesk.models.event import CaseEvent
+from privacydesk.dal.interface import PurgeRecord
+from privacydesk.models.case import Agent, Case, RightItem
+from privacydesk.models.clocks import Clocks
+from privacydesk.models.event import CaseEvent, ChainHead
 from privacydesk.models.inbound import InboundRecord, Outcome
 from privacydesk.models.outbox import OutboxItem, OutboxStatus
 from privacydesk.models.rights import ItemState, Right
+from privacydesk.models.verification import Challenge
 
 Item = dict[str, Any]
 
@@ -43,8 +47,41 @@ def sent_key(ses_message_id: str) -> Item:
     return {"pk": f"SENT#{ses_message_id.lower()}", "sk": "SENT"}
 
 
+def purge_key(ref: str) -> Item:
+    """Primary key of the record a purged case leaves behind."""
+    return {"pk": f"PURGED#{ref}", "sk": "PURGED"}
+
+
+def tally_key(moment: datetime) -> Item:
+    """Primary key of the month's counts of purged cases (no personal data)."""
+    return {"pk": f"TALLY#{moment:%Y-%m}", "sk": "TALLY"}
+
+
+def purge_record_to_item(record: PurgeRecord) -> Item:
+    """The purge record: reference, dates and last chain head only."""
+    return {
+        **purge_key(record.ref),
+        "entity": "purged",
+        "ref": record.ref,
+        "closed_at": record.closed_at.isoformat(),
+        "purged_at": record.purged_at.isoformat(),
+        "chain_seq": record.chain.seq,
+        "chain_hash": record.chain.hash,
+    }
+
+
+def item_to_purge_record(item: Item) -> PurgeRecord:
+    """A purge record read back."""
+    return PurgeRecord(
+        ref=item["ref"],
+        closed_at=datetime.fromisoformat(item["closed_at"]),
+        purged_at=datetime.fromisoformat(item["purged_at"]),
+        chain=ChainHead(int(item["chain_seq"]), item["chain_hash"]),
+    )
+
+
 def case_to_item(case: Case) -> Item:
-    """A case as a DynamoDB item, with its derived state and due date for listings."""
+    """A case as a DynamoDB item, with its derived state, due date and rights for listings and filters."""
     sort = f"{case.received_at.isoformat()}#{case.ref}"
     item: Item = {
         **case_key(case.ref),
@@ -53,23 +90,21 @@ def case_to_item(case: Case) -> Item:
         "requester": case.requester,
         "language": case.language,
         "received_at": case.received_at.isoformat(),
-        "items": [
-            {
-                "right": i.right.value,
-                "state": i.state.value,
-                "needs_verification": i.needs_verification,
-                "due": i.due.isoformat(),
-            }
-            for i in case.items
-        ],
+        "items": [_right_item(i) for i in case.items],
+        "rights": [r.value for r in case.rights],
         "regime": case.regime,
         "regime_reason": case.regime_reason,
+        "calendar": case.calendar,
+        "source": case.source,
         "source_message_id": case.source_message_id,
         "raw_key": case.raw_key,
         "subject": case.subject,
+        "name": case.name,
         "verdicts": dict(case.verdicts),
         "evidence": {k: list(v) for k, v in case.evidence.items()},
         "flags": list(case.flags),
+        "chain_seq": case.chain.seq,
+        "chain_hash": case.chain.hash,
         "version": case.version,
         "state": case.state,
         "gsi1pk": CASE_LISTING,
@@ -77,62 +112,173 @@ def case_to_item(case: Case) -> Item:
         "gsi2pk": address_key(case.requester),
         "gsi2sk": sort,
     }
-    if case.on_behalf_of:
-        item["on_behalf_of"] = case.on_behalf_of
-    if case.due:
-        item["due"] = case.due.isoformat()
+    optional = {
+        "on_behalf_of": case.on_behalf_of,
+        "due": case.due.isoformat() if case.due else None,
+        "assignee": case.assignee,
+        "verified_at": case.verified_at.isoformat() if case.verified_at else None,
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "status_token_hash": case.status_token_hash,
+        "agent": asdict(case.agent) if case.agent else None,
+    }
+    item.update({k: v for k, v in optional.items() if v is not None})
     return item
 
 
 def item_to_case(item: Item) -> Case:
     """A case read back from its item."""
+    agent = item.get("agent")
     return Case(
         ref=item["ref"],
         requester=item["requester"],
         language=item["language"],
         received_at=datetime.fromisoformat(item["received_at"]),
-        items=tuple(
-            RightItem(
-                right=Right(i["right"]),
-                state=ItemState(i["state"]),
-                needs_verification=bool(i["needs_verification"]),
-                due=date.fromisoformat(i["due"]),
-            )
-            for i in item["items"]
-        ),
+        items=tuple(_item_to_right(i) for i in item["items"]),
         regime=item["regime"],
         regime_reason=item["regime_reason"],
+        calendar=item["calendar"],
+        source=item["source"],
         source_message_id=item["source_message_id"],
         raw_key=item["raw_key"],
         subject=item.get("subject", ""),
+        name=item.get("name", ""),
         on_behalf_of=item.get("on_behalf_of"),
+        agent=Agent(**agent) if agent else None,
         verdicts=dict(item.get("verdicts", {})),
         evidence={k: list(v) for k, v in item.get("evidence", {}).items()},
         flags=tuple(item.get("flags", ())),
+        assignee=item.get("assignee"),
+        verified_at=_moment(item.get("verified_at")),
+        closed_at=_moment(item.get("closed_at")),
+        status_token_hash=item.get("status_token_hash"),
+        chain=ChainHead(int(item["chain_seq"]), item["chain_hash"]),
         version=int(item["version"]),
     )
 
 
-def event_to_item(event: CaseEvent, seq: str) -> Item:
-    """A timeline event as an item under its case's partition."""
+def _right_item(item: RightItem) -> Item:
+    mapped: Item = {
+        "right": item.right.value,
+        "state": item.state.value,
+        "needs_verification": item.needs_verification,
+        "due": item.due.isoformat(),
+        "extended": item.extended,
+        "clocks": item.clocks.as_record(),
+    }
+    if item.paused_since:
+        mapped["paused_since"] = item.paused_since.isoformat()
+    return mapped
+
+
+def _item_to_right(raw: Item) -> RightItem:
+    paused = raw.get("paused_since")
+    return RightItem(
+        right=Right(raw["right"]),
+        state=ItemState(raw["state"]),
+        needs_verification=bool(raw["needs_verification"]),
+        clocks=clocks_from_plain(raw["clocks"]),
+        extended=bool(raw.get("extended", False)),
+        paused_since=date.fromisoformat(paused) if paused else None,
+    )
+
+
+def clocks_from_plain(raw: Item) -> Clocks:
+    """Clocks read back."""
+    return Clocks(
+        regime=raw["regime"],
+        right=raw["right"],
+        rule=raw["rule"],
+        received=date.fromisoformat(raw["received"]),
+        calendar=raw["calendar"],
+        paused_days=int(raw["paused_days"]),
+        acknowledge_by=_day(raw.get("acknowledge_by")),
+        respond_by=date.fromisoformat(raw["respond_by"]),
+        extended_respond_by=_day(raw.get("extended_respond_by")),
+        extension_notice_by=_day(raw.get("extension_notice_by")),
+    )
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def event_to_item(event: CaseEvent) -> Item:
+    """A chained audit event under its case's partition, sorted by its place in the chain."""
     return {
         "pk": case_key(event.case_ref)["pk"],
-        "sk": f"EVENT#{event.at.isoformat()}#{seq}",
+        "sk": f"EVENT#{event.seq:08d}",
         "entity": "event",
         "case_ref": event.case_ref,
         "at": event.at.isoformat(),
         "type": event.type,
+        "actor": event.actor,
         "detail": _plain(event.detail),
+        "seq": event.seq,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
     }
 
 
 def item_to_event(item: Item) -> CaseEvent:
-    """A timeline event read back."""
+    """An audit event read back exactly as stored (verification recomputes its hash)."""
     return CaseEvent(
         case_ref=item["case_ref"],
         at=datetime.fromisoformat(item["at"]),
         type=item["type"],
         detail=_from_dynamo(item.get("detail", {})),
+        actor=item.get("actor", "system"),
+        seq=int(item["seq"]),
+        prev_hash=item["prev_hash"],
+        hash=item["hash"],
+    )
+
+
+def challenge_key(ref: str, purpose: str) -> Item:
+    """Primary key of a case's verification challenge for one purpose (kept in the case's partition)."""
+    return {"pk": case_key(ref)["pk"], "sk": f"CHALLENGE#{purpose}"}
+
+
+def challenge_to_item(challenge: Challenge) -> Item:
+    """A verification challenge: only HMACs of its secrets are stored."""
+    item: Item = {
+        **challenge_key(challenge.case_ref, challenge.purpose),
+        "entity": "challenge",
+        "case_ref": challenge.case_ref,
+        "purpose": challenge.purpose,
+        "address_hash": challenge.address_hash,
+        "code_hmac": challenge.code_hmac,
+        "link_hmac": challenge.link_hmac,
+        "issued_at": challenge.issued_at.isoformat(),
+        "code_expires_at": challenge.code_expires_at.isoformat(),
+        "link_expires_at": challenge.link_expires_at.isoformat(),
+        "attempts": challenge.attempts,
+        "sends": [s.isoformat() for s in challenge.sends],
+        "version": challenge.version,
+    }
+    if challenge.used_at:
+        item["used_at"] = challenge.used_at.isoformat()
+    return item
+
+
+def item_to_challenge(item: Item) -> Challenge:
+    """A verification challenge read back."""
+    return Challenge(
+        case_ref=item["case_ref"],
+        purpose=item["purpose"],
+        address_hash=item["address_hash"],
+        code_hmac=item["code_hmac"],
+        link_hmac=item["link_hmac"],
+        issued_at=datetime.fromisoformat(item["issued_at"]),
+        code_expires_at=datetime.fromisoformat(item["code_expires_at"]),
+        link_expires_at=datetime.fromisoformat(item["link_expires_at"]),
+        attempts=int(item["attempts"]),
+        used_at=_moment(item.get("used_at")),
+        sends=tuple(datetime.fromisoformat(s) for s in item.get("sends", ())),
+        version=int(item["version"]),
     )
 
 

@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from privacydesk.config import get_settings
 from privacydesk.dal import get_repository
+from privacydesk.handlers.ports import mail_store, verification_key
 from privacydesk.integrations.aws import client
-from privacydesk.integrations.mail_store import S3MailStore
 from privacydesk.logic.clock import system_clock
 from privacydesk.logic.intake import IntakePorts, process_inbound
 from privacydesk.models.inbound import InboundNotice
@@ -52,10 +52,7 @@ def notice_from_event(event: dict[str, Any]) -> InboundNotice:
 def _intake() -> tuple[Callable[..., dict[str, Any]], IdempotencyConfig]:
     settings = get_settings()
     ports = IntakePorts(
-        mail=S3MailStore(settings.mail_bucket, client("s3")),
-        repo=get_repository(),
-        clock=system_clock,
-        settings=settings,
+        mail=mail_store(), repo=get_repository(), clock=system_clock, settings=settings, key=verification_key
     )
     # Built here, not at import: the persistence layer needs a client aimed at the right endpoint.
     persistence = DynamoDBPersistenceLayer(

@@ -64,3 +64,16 @@ class S3MailStore:
         except ClientError as exc:
             raise MailStoreError(f"cannot store attachment: {exc.response['Error']['Code']}") from exc
         return key
+
+    def delete(self, keys: list[str]) -> None:
+        """Delete stored mail (a purged case's raw messages and attachments); missing keys are fine."""
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": key} for key in keys[start : start + 1000]]
+            try:
+                response = self._s3.delete_objects(
+                    Bucket=self._bucket, Delete={"Objects": batch, "Quiet": True}
+                )
+            except ClientError as exc:
+                raise MailStoreError(f"cannot delete stored mail: {exc.response['Error']['Code']}") from exc
+            if response.get("Errors"):
+                raise MailStoreError(f"cannot delete {len(response['Errors'])} stored mail object(s)")

@@ -8,16 +8,21 @@ from privacydesk.logic.render import render_message
 from privacydesk.models.case import Case
 from privacydesk.models.outbox import OutboxItem
 from privacydesk.models.rights import Right
-from privacydesk.models.triage import TriageResult
 
 # Leaves room for "Re: " and the reference within the 200 characters a header may carry.
 _ECHO_CHARS = 150
 
 
 def acknowledgement(
-    case: Case, triage: TriageResult, settings: Settings, now: datetime, message_id: str
+    case: Case,
+    settings: Settings,
+    now: datetime,
+    *,
+    cause: str,
+    in_reply_to: str | None = None,
+    their_subject: str = "",
 ) -> OutboxItem:
-    """The acknowledgement of a new case, in the requester's language, threaded to their mail."""
+    """The acknowledgement of a new case, in the requester's language, threaded to their mail if any."""
     rendered = render_message(
         "acknowledgement",
         case.language,
@@ -28,21 +33,20 @@ def acknowledgement(
         due=case.due,
         organisation=settings.organisation,
     )
-    parent = triage.message_id
     return OutboxItem(
-        outbox_id=f"ack-{message_id}",
+        outbox_id=f"ack-{cause}",
         to=case.requester,
         # Echo their subject only when DMARC shows the sender's domain sent it: a forged From must not
         # turn the acknowledgement into a carrier for someone else's words.
-        subject=(case.verdicts.get("dmarc") == "PASS" and reply_subject(triage.subject, case.ref))
+        subject=(case.verdicts.get("dmarc") == "PASS" and reply_subject(their_subject, case.ref))
         or rendered.subject,
         text=rendered.text,
         template="acknowledgement",
         language=rendered.language,
         case_ref=case.ref,
         created_at=now,
-        in_reply_to=parent,
-        references=(parent,) if parent else (),
+        in_reply_to=in_reply_to,
+        references=(in_reply_to,) if in_reply_to else (),
     )
 
 

@@ -1,20 +1,22 @@
 """The inbound use case: one SES-received email in, exactly one recorded outcome out."""
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from privacydesk.config import Settings
-from privacydesk.dal.interface import CaseRepository, DuplicateInboundError
+from privacydesk.dal.interface import CaseChange, CaseRepository, DuplicateInboundError
 from privacydesk.logic.acknowledgement import acknowledgement
+from privacydesk.logic.audit_chain import chain_events
 from privacydesk.logic.clock import Clock
-from privacydesk.logic.deadlines import respond_by_default
+from privacydesk.logic.clocks import local_date
+from privacydesk.logic.lifecycle import Action, apply_action
+from privacydesk.logic.open_case import KeySource, open_new_case, right_items
 from privacydesk.logic.references import new_reference, ses_message_ids
 from privacydesk.logic.triage import triage_message
-from privacydesk.models.case import Case, RightItem
+from privacydesk.models.case import Case
 from privacydesk.models.event import CaseEvent
 from privacydesk.models.inbound import InboundNotice, InboundRecord, MailMissingError, Outcome, StoredMail
-from privacydesk.models.rights import RIGHTS_NEEDING_VERIFICATION, ItemState, MailKind, Right
+from privacydesk.models.rights import ItemState, MailKind, Right
 from privacydesk.models.triage import Attachment, TriageResult
 from privacydesk.observability import logger
 
@@ -67,6 +69,7 @@ class IntakePorts:
     repo: CaseRepository
     clock: Clock
     settings: Settings
+    key: KeySource
 
 
 def process_inbound(notice: InboundNotice, ports: IntakePorts) -> IntakeResult:
@@ -153,12 +156,16 @@ def _inbound(notice: InboundNotice, outcome: Outcome, reason: str, ref: str | No
 def _record_bounce(notice: InboundNotice, triage: TriageResult, ports: IntakePorts) -> IntakeResult:
     cases = [case for address in triage.bounced for case in ports.repo.open_cases_of(address)]
     now = ports.clock()
-    events = [
-        CaseEvent(case.ref, now, "requester_undeliverable", {"bounce_message_id": notice.message_id})
-        for case in cases
-    ]
+    changes = []
+    for case in cases:
+        flagged = (
+            case if "undeliverable" in case.flags else replace(case, flags=(*case.flags, "undeliverable"))
+        )
+        event = CaseEvent(case.ref, now, "requester_undeliverable", {"bounce_message_id": notice.message_id})
+        chained_case, events = chain_events(flagged, [event])
+        changes.append(CaseChange(chained_case, case.version, events))
     reason = f"bounce for {len(triage.bounced)} address(es), {len(cases)} open case(s) flagged"
-    ports.repo.flag_undeliverable(cases, events, _inbound(notice, Outcome.BOUNCE_RECORDED, reason))
+    ports.repo.commit(changes, _inbound(notice, Outcome.BOUNCE_RECORDED, reason))
     return IntakeResult(Outcome.BOUNCE_RECORDED, None, reason)
 
 
@@ -178,9 +185,10 @@ def _attach_reply(
     notice: InboundNotice, triage: TriageResult, case: Case, ports: IntakePorts
 ) -> IntakeResult:
     stored = _store_attachments(notice, triage, ports.mail)
+    now = ports.clock()
     event = CaseEvent(
         case.ref,
-        ports.clock(),
+        now,
         "correspondence_received",
         {
             "message_id": notice.message_id,
@@ -191,9 +199,27 @@ def _attach_reply(
             "rights_mentioned": [r.value for r in triage.rights],
             "attachments": stored,
         },
+        actor="requester",
     )
+    updated, events = case, [event]
+    if any(item.state is ItemState.AWAITING_REQUESTER for item in case.items):
+        # Their answer to our question: the items waiting on it move on and stopped clocks restart.
+        answered = apply_action(
+            case,
+            Action.ANSWER,
+            now=now,
+            today=local_date(now, ports.settings.timezone),
+            actor="requester",
+            detail={"message_id": notice.message_id},
+            stop_the_clock=ports.settings.stop_the_clock,
+        )
+        updated, events = answered.case, [event, *answered.events]
+    chained_case, chained = chain_events(updated, events)
     reason = "reply attached to its case"
-    ports.repo.attach_reply(case, event, _inbound(notice, Outcome.REPLY_ATTACHED, reason, case.ref))
+    ports.repo.commit(
+        [CaseChange(chained_case, case.version, chained)],
+        _inbound(notice, Outcome.REPLY_ATTACHED, reason, case.ref),
+    )
     return IntakeResult(Outcome.REPLY_ATTACHED, case.ref, reason)
 
 
@@ -210,9 +236,7 @@ def _open_case(
             ports, notice, Outcome.QUARANTINED, "mail from our own or a system address: not answered"
         )
     now = ports.clock()
-    due = respond_by_default(notice.received_at, settings.timezone)
     rights = (Right.QUESTION,) if oversized else triage.rights or (Right.QUESTION,)
-    items = tuple(_item(right, due) for right in rights)
     regime, regime_reason = _regime(triage, settings)
     # A mail naming a case it may not join (another sender, or a closed case) is linked for the officer.
     flags = (*(("oversized_mail",) if oversized else ()), *(("refers_to_another_case",) if related else ()))
@@ -221,9 +245,11 @@ def _open_case(
         requester=requester,
         language=triage.language,
         received_at=notice.received_at,
-        items=items,
+        items=right_items(rights, regime, notice.received_at, settings),
         regime=regime,
         regime_reason=regime_reason,
+        calendar=settings.holiday_calendar,
+        source="email",
         source_message_id=notice.message_id,
         raw_key=notice.object_key,
         subject=triage.subject[:200],
@@ -233,34 +259,34 @@ def _open_case(
         flags=flags,
     )
     attachments = _store_attachments(notice, triage, ports.mail)
-    ack = acknowledgement(case, triage, settings, now, notice.message_id)
-    events = [
-        CaseEvent(
-            case.ref,
-            now,
-            "case_opened",
-            {
-                "message_id": notice.message_id,
-                "raw_key": notice.object_key,
-                "rights": [r.value for r in rights],
-                "regime": regime,
-                "regime_reason": regime_reason,
-                "attachments": attachments,
-                "flags": list(flags),
-                "related_case": related,
-            },
-        ),
-        CaseEvent(case.ref, now, "mail_queued", {"outbox_id": ack.outbox_id, "template": ack.template}),
-    ]
+    ack = acknowledgement(
+        case,
+        settings,
+        now,
+        cause=notice.message_id,
+        in_reply_to=triage.message_id,
+        their_subject=triage.subject,
+    )
+    opened = CaseEvent(
+        case.ref,
+        now,
+        "case_opened",
+        {
+            "message_id": notice.message_id,
+            "raw_key": notice.object_key,
+            "rights": [r.value for r in rights],
+            "regime": regime,
+            "regime_reason": regime_reason,
+            "attachments": attachments,
+            "flags": list(flags),
+            "related_case": related,
+        },
+        actor="requester",
+    )
+    change = open_new_case(case, opened, [ack], repo=ports.repo, settings=settings, key=ports.key, now=now)
     reason = "new case opened; acknowledgement queued"
-    ports.repo.open_case(case, events, [ack], _inbound(notice, Outcome.CASE_OPENED, reason, case.ref))
+    ports.repo.commit([change], _inbound(notice, Outcome.CASE_OPENED, reason, case.ref))
     return IntakeResult(Outcome.CASE_OPENED, case.ref, reason)
-
-
-def _item(right: Right, due: date) -> RightItem:
-    needs = right in RIGHTS_NEEDING_VERIFICATION
-    state = ItemState.AWAITING_VERIFICATION if needs else ItemState.RECEIVED
-    return RightItem(right=right, state=state, needs_verification=needs, due=due)
 
 
 def _regime(triage: TriageResult, settings: Settings) -> tuple[str, str]:

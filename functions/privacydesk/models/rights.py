@@ -26,7 +26,7 @@ class MailKind(StrEnum):
 
 
 class ItemState(StrEnum):
-    """State of one right item of a case (the lifecycle issue adds the transition table)."""
+    """State of one right item of a case (allowed moves: logic/lifecycle.py)."""
 
     RECEIVED = "received"
     AWAITING_VERIFICATION = "awaiting_verification"
@@ -47,3 +47,13 @@ TERMINAL_STATES = frozenset(
 # Rights that hand data out or change it need the requester's identity checked first;
 # opt-outs and questions do not (CCPA §7026, CAN-SPAM: an opt-out needs no verification).
 RIGHTS_NEEDING_VERIFICATION = frozenset({Right.ACCESS, Right.PORTABILITY, Right.RECTIFICATION, Right.ERASURE})
+
+
+class DenialReason(StrEnum):
+    """The fixed reasons a right may be refused for; each maps to a legal explanation in the notice."""
+
+    UNVERIFIABLE = "unverifiable"
+    MANIFESTLY_UNFOUNDED = "manifestly_unfounded"
+    EXCESSIVE = "excessive"
+    EXEMPT = "exempt"
+    NO_DATA_HELD = "no_data_held"

@@ -24,7 +24,7 @@ def validate(instance: Any, name: str) -> None:
     # Imported here: jsonschema costs a cold start tens of milliseconds that most paths never need.
     from jsonschema import Draft202012Validator  # noqa: PLC0415
 
-    validator = Draft202012Validator(load_schema(name))
+    validator = Draft202012Validator(load_schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
     error = next(iter(sorted(validator.iter_errors(instance), key=lambda e: list(e.path))), None)
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(root)"

@@ -1,6 +1,9 @@
 """An HTTP server that plays API Gateway (REST, proxy integration) in front of the API function."""
 
 import base64
+import hmac
+import json
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -41,10 +44,35 @@ def proxy_event(
     }
 
 
-class HttpGateway:
-    """A threaded HTTP server turning requests into proxy events and responses back into HTTP."""
+def _route_pattern(path: str) -> re.Pattern[str]:
+    # API Gateway path parameters ({ref}) match one path segment.
+    return re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$")
 
-    def __init__(self, invoke: Invoke, host: str, port: int) -> None:
+
+def _error(status: int, code: str, message: str, **headers: str) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **headers},
+        "body": json.dumps({"error": {"code": code, "message": message}}),
+    }
+
+
+class HttpGateway:
+    """A threaded HTTP server turning requests into proxy events and responses back into HTTP.
+
+    Routes not listed as public play API Gateway's IAM authoriser: without the admin token as a bearer
+    token (or as the password of HTTP Basic auth, so a browser can open the desk page) they get 401.
+    """
+
+    def __init__(
+        self,
+        invoke: Invoke,
+        host: str,
+        port: int,
+        *,
+        public_routes: list[tuple[str, str]] | None = None,
+        admin_token: str | None = None,
+    ) -> None:
         gateway = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -54,10 +82,21 @@ class HttpGateway:
             def do_POST(self) -> None:
                 gateway.serve(self)
 
+            def do_PUT(self) -> None:
+                gateway.serve(self)
+
+            def do_PATCH(self) -> None:
+                gateway.serve(self)
+
+            def do_DELETE(self) -> None:
+                gateway.serve(self)
+
             def log_message(self, format: str, *args: Any) -> None:
                 """Silence the default per-request stderr line (requests may carry personal data)."""
 
         self._invoke = invoke
+        self._public = [(method, _route_pattern(path)) for method, path in public_routes or []]
+        self._admin_token = admin_token
         self._server = ThreadingHTTPServer((host, port), _Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="http-gateway", daemon=True)
 
@@ -77,16 +116,26 @@ class HttpGateway:
 
     def serve(self, request: BaseHTTPRequestHandler) -> None:
         """Answer one request through the API function."""
-        length = int(request.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
+        if not self._authorised(request):
             self._reply(
                 request,
-                {
-                    "statusCode": 413,
-                    "headers": {"Content-Type": "application/json"},
-                    "body": '{"message": "request body too large"}',
-                },
+                _error(
+                    401,
+                    "unauthorized",
+                    "this route needs the admin token (Authorization: Bearer ...)",
+                    **{"WWW-Authenticate": 'Basic realm="privacydesk local admin"'},
+                ),
             )
+            return
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._reply(request, _error(400, "bad_request", "Content-Length is not a whole number"))
+            return
+        if length > MAX_BODY_BYTES:
+            self._reply(request, _error(413, "payload_too_large", "request body too large"))
             return
         body = request.rfile.read(length) if length else b""
         headers = dict(request.headers.items())
@@ -94,12 +143,25 @@ class HttpGateway:
         try:
             response = self._invoke(event)
         except Exception:  # noqa: BLE001 - API Gateway answers 502 when the function fails
-            response = {
-                "statusCode": 502,
-                "headers": {"Content-Type": "application/json"},
-                "body": '{"message": "Internal server error"}',
-            }
+            response = _error(502, "bad_gateway", "the function failed")
         self._reply(request, response)
+
+    def _authorised(self, request: BaseHTTPRequestHandler) -> bool:
+        if self._admin_token is None:
+            return True
+        path = urlsplit(request.path).path
+        if any(method == request.command and pattern.match(path) for method, pattern in self._public):
+            return True
+        given = request.headers.get("Authorization") or ""
+        scheme, _, credentials = given.partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                credentials = base64.b64decode(credentials).decode("utf-8").partition(":")[2]
+            except (ValueError, UnicodeDecodeError):
+                return False
+        elif scheme.lower() != "bearer":
+            return False
+        return hmac.compare_digest(credentials.encode(), self._admin_token.encode())
 
     @staticmethod
     def _reply(request: BaseHTTPRequestHandler, response: dict[str, Any]) -> None:

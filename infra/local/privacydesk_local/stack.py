@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import secrets
 import smtplib
 import time
 from dataclasses import asdict, dataclass, field
@@ -19,7 +20,7 @@ from privacydesk_local.smtp_inbound import SesInboundHandler, SmtpInbound, recei
 from privacydesk_local.stream_poller import StreamPoller
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-FUNCTIONS = ("InboundEmailFunction", "SenderFunction", "ApiFunction")
+FUNCTIONS = ("InboundEmailFunction", "SenderFunction", "ApiFunction", "HousekeepingFunction")
 LOCAL_PARAMETERS = {
     "PrivacyAddress": "privacy@example.com",
     "TeamAddress": "privacy-team@example.com",
@@ -67,6 +68,8 @@ class StackInfo:
     mail_bucket: str
     cases_table: str
     log_file: str
+    # Stands in for IAM on the admin routes: API Gateway would refuse unsigned calls there.
+    admin_token: str
 
 
 class LocalStack:
@@ -88,25 +91,33 @@ class LocalStack:
         os.environ["AWS_ENDPOINT_URL"] = endpoint
         session = boto3.session.Session()
         template = tr.load_template(self.config.template)
-        resources = tr.create_resources(template, "privacydesk-local", session=session, endpoint_url=endpoint)
-        env: dict[str, str] = {}
-        for function in FUNCTIONS:
-            env.update(tr.function_environment(template, function, resources, self.config.parameters))
-        os.environ.update(env)
-        self.config.state_dir.mkdir(parents=True, exist_ok=True)
-        log_file = self.config.state_dir / "stack.log"
-        handlers = _load_handlers(log_file)
-        domain = self.config.parameters["MailDomain"]
-        session.client("sesv2", endpoint_url=endpoint).create_email_identity(EmailIdentity=domain)
-        self._start_inbound(session, endpoint, env, handlers["InboundEmailFunction"])
-        self._start_poller(session, endpoint, resources, env, handlers["SenderFunction"])
+        handlers: dict[str, Any] = {}
+        admin_token = os.environ.get("PRIVACYDESK_ADMIN_TOKEN") or secrets.token_urlsafe(24)
+        # Bound before the functions are configured: their links must carry the port actually bound.
         gateway = HttpGateway(
             lambda event: invoke("ApiFunction", handlers["ApiFunction"], event),
             self.config.host,
             self.config.http_port,
+            public_routes=tr.public_routes(template, "ApiFunction"),
+            admin_token=admin_token,
         )
-        gateway.start()
         self._parts.append(gateway)
+        parameters = {**self.config.parameters, "PublicBaseUrl": f"http://{self.config.host}:{gateway.port}"}
+        resources = tr.create_resources(
+            template, "privacydesk-local", session=session, endpoint_url=endpoint, parameters=parameters
+        )
+        env: dict[str, str] = {}
+        for function in FUNCTIONS:
+            env.update(tr.function_environment(template, function, resources, parameters))
+        os.environ.update(env)
+        self.config.state_dir.mkdir(parents=True, exist_ok=True)
+        log_file = self.config.state_dir / "stack.log"
+        handlers.update(_load_handlers(log_file))
+        domain = self.config.parameters["MailDomain"]
+        session.client("sesv2", endpoint_url=endpoint).create_email_identity(EmailIdentity=domain)
+        self._start_inbound(session, endpoint, env, handlers["InboundEmailFunction"])
+        self._start_poller(session, endpoint, resources, env, handlers["SenderFunction"])
+        gateway.start()
         smtp = self._smtp
         self.info = StackInfo(
             api=f"http://{self.config.host}:{gateway.port}",
@@ -117,8 +128,13 @@ class LocalStack:
             mail_bucket=env["MAIL_BUCKET"],
             cases_table=env["CASES_TABLE"],
             log_file=str(log_file.resolve()),
+            admin_token=admin_token,
         )
-        (self.config.state_dir / "stack.json").write_text(json.dumps(asdict(self.info), indent=2) + "\n")
+        state = self.config.state_dir / "stack.json"
+        # Only this user may read the admin token.
+        state.touch(mode=0o600)
+        state.chmod(0o600)
+        state.write_text(json.dumps(asdict(self.info), indent=2) + "\n")
         return self.info
 
     def _start_inbound(
@@ -212,7 +228,7 @@ class LocalStack:
 
 def _load_handlers(log_file: Path) -> dict[str, Any]:
     # Imported only now: Powertools reads its settings from the environment set above.
-    from privacydesk.handlers import api, inbound_email, sender  # noqa: PLC0415
+    from privacydesk.handlers import api, inbound_email, scheduled, sender  # noqa: PLC0415
     from privacydesk.observability import logger  # noqa: PLC0415
 
     reset_caches()
@@ -224,13 +240,16 @@ def _load_handlers(log_file: Path) -> dict[str, Any]:
         "InboundEmailFunction": inbound_email.lambda_handler,
         "SenderFunction": sender.lambda_handler,
         "ApiFunction": api.lambda_handler,
+        "HousekeepingFunction": scheduled.lambda_handler,
     }
 
 
 def reset_caches() -> None:
     """Forget settings and clients cached by an earlier stack in this process (tests start several)."""
+    from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415
+
     from privacydesk import config, dal  # noqa: PLC0415
-    from privacydesk.handlers import api, inbound_email, sender  # noqa: PLC0415
+    from privacydesk.handlers import api, inbound_email, ports, sender  # noqa: PLC0415
     from privacydesk.integrations import aws  # noqa: PLC0415
 
     for cached in (
@@ -239,6 +258,11 @@ def reset_caches() -> None:
         inbound_email._intake,
         sender._sender,
         api._failures,
+        ports.desk_ports,
+        ports.mail_store,
+        ports.evidence_store,
     ):
         cached.cache_clear()
     aws.reset_clients()
+    # The signing key of an earlier stack must not outlive it.
+    parameters.clear_caches()  # type: ignore[no-untyped-call]

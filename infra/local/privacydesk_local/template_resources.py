@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ __all__ = [
     "function_ids",
     "handler_of",
     "load_template",
+    "public_routes",
 ]
 
 LOGGER = logging.getLogger(__name__)
@@ -75,6 +77,7 @@ class LocalResources:
     buckets: Mapping[str, str] = field(default_factory=dict)
     queues: Mapping[str, str] = field(default_factory=dict)
     streams: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict)
     region: str = "us-east-1"
     account_id: str = LOCAL_ACCOUNT_ID
 
@@ -163,6 +166,16 @@ def _function_globals(template: Template) -> Mapping[str, Any]:
     """Return Globals.Function."""
     function_globals: Mapping[str, Any] = template.get("Globals", {}).get("Function", {})
     return function_globals
+
+
+def public_routes(template: Template, logical_id: str) -> list[tuple[str, str]]:
+    """(method, path) of the function's API events that need no authorisation (Auth: Authorizer: NONE)."""
+    events = _function(template, logical_id).get("Events", {})
+    return [
+        (str(e["Properties"]["Method"]).upper(), str(e["Properties"]["Path"]))
+        for e in events.values()
+        if e.get("Type") == "Api" and e["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
+    ]
 
 
 def handler_of(template: Template, logical_id: str) -> str:
@@ -255,17 +268,18 @@ def _create_table(client: DynamoDBClient, name: str, properties: Mapping[str, An
     return client.describe_table(TableName=name)["Table"].get("LatestStreamArn")
 
 
-def _create_bucket(client: S3Client, name: str, properties: Mapping[str, Any]) -> None:
-    """Create one bucket and apply its encryption, versioning and public-access block where supported."""
+def _create_bucket(
+    client: S3Client, name: str, properties: Mapping[str, Any], parameters: Callable[[Any], Any]
+) -> None:
+    """Create one bucket and apply its encryption, versioning, Object Lock and public-access block."""
     region = client.meta.region_name
+    request: dict[str, Any] = {"Bucket": name}
+    if region not in (None, "us-east-1"):
+        request["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    if properties.get("ObjectLockEnabled"):
+        request["ObjectLockEnabledForBucket"] = True
     try:
-        if region in (None, "us-east-1"):
-            client.create_bucket(Bucket=name)
-        else:
-            client.create_bucket(
-                Bucket=name,
-                CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
-            )
+        client.create_bucket(**request)
     except ClientError as error:
         if not _already_exists(error, ("BucketAlreadyOwnedByYou",)):
             raise
@@ -300,6 +314,21 @@ def _create_bucket(client: S3Client, name: str, properties: Mapping[str, Any]) -
                 "versioning",
                 lambda: client.put_bucket_versioning(
                     Bucket=name, VersioningConfiguration={"Status": versioning}
+                ),
+            )
+        )
+    lock_rule = properties.get("ObjectLockConfiguration", {}).get("Rule", {}).get("DefaultRetention")
+    if lock_rule:
+        retention = {"Mode": parameters(lock_rule["Mode"]), "Days": int(parameters(lock_rule["Days"]))}
+        extras.append(
+            (
+                "object lock",
+                lambda: client.put_object_lock_configuration(
+                    Bucket=name,
+                    ObjectLockConfiguration={
+                        "ObjectLockEnabled": "Enabled",
+                        "Rule": {"DefaultRetention": retention},  # type: ignore[typeddict-item]
+                    },
                 ),
             )
         )
@@ -351,6 +380,16 @@ def _create_queue(client: SQSClient, name: str, properties: Mapping[str, Any]) -
     return client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
 
 
+def _create_secret(client: Any, name: str) -> str:
+    """Create a secret with a random value (or find it); return its ARN, which is what Ref gives."""
+    try:
+        return str(client.create_secret(Name=name, SecretString=secrets.token_urlsafe(48))["ARN"])
+    except ClientError as error:
+        if not _already_exists(error, ("ResourceExistsException",)):
+            raise
+        return str(client.describe_secret(SecretId=name)["ARN"])
+
+
 def create_resources(
     template: Template,
     prefix: str,
@@ -360,8 +399,13 @@ def create_resources(
     dynamodb: DynamoDBClient | None = None,
     s3: S3Client | None = None,
     sqs: SQSClient | None = None,
+    secretsmanager: Any = None,
+    parameters: Mapping[str, str] | None = None,
 ) -> LocalResources:
-    """Create every table, bucket and queue of the template; clients come from the caller or its session."""
+    """Create the template's tables, buckets, queues and secrets; clients come from the caller or its session.
+
+    Secrets get a fresh random value, as CloudFormation's GenerateSecretString would give them.
+    """
     if session is None and None in (dynamodb, s3, sqs):
         raise ValueError("pass a boto3 session, or all three clients, so the caller chooses the endpoint")
     if dynamodb is None:
@@ -382,20 +426,39 @@ def create_resources(
         if stream_arn:
             streams[logical_id] = stream_arn
 
+    def parameter(value: Any) -> Any:
+        if isinstance(value, Mapping) and set(value) == {"Ref"}:
+            name = value["Ref"]
+            given = (parameters or {}).get(name)
+            return given if given is not None else template.get("Parameters", {})[name]["Default"]
+        return value
+
     buckets: dict[str, str] = {}
     for logical_id, properties in _of_type(template, "AWS::S3::Bucket").items():
         buckets[logical_id] = _bucket_name(prefix, logical_id)
-        _create_bucket(s3, buckets[logical_id], properties)
+        _create_bucket(s3, buckets[logical_id], properties, parameter)
 
     queues: dict[str, str] = {}
     for logical_id, properties in _of_type(template, "AWS::SQS::Queue").items():
         queues[logical_id] = _create_queue(sqs, _physical_name(prefix, logical_id), properties)
+
+    secrets: dict[str, str] = {}
+    secret_specs = _of_type(template, "AWS::SecretsManager::Secret")
+    if secret_specs:
+        manager = secretsmanager or (
+            session.client("secretsmanager", endpoint_url=endpoint_url) if session else None
+        )
+        if manager is None:
+            raise ValueError("the template has secrets: pass a session or a secretsmanager client")
+        for logical_id in secret_specs:
+            secrets[logical_id] = _create_secret(manager, _physical_name(prefix, logical_id))
 
     return LocalResources(
         tables=MappingProxyType(tables),
         buckets=MappingProxyType(buckets),
         queues=MappingProxyType(queues),
         streams=MappingProxyType(streams),
+        secrets=MappingProxyType(secrets),
         region=dynamodb.meta.region_name or "us-east-1",
     )
 
@@ -443,6 +506,8 @@ class _Resolver:
             return self.resources.buckets[name]
         if name in self.resources.queues:
             return self.resources.queues[name]
+        if name in self.resources.secrets:
+            return self.resources.secrets[name]
         if name in _resources(self.template):
             return name
         raise TemplateError(f"Ref to unknown name {name}")

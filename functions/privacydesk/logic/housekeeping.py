@@ -1,0 +1,96 @@
+"""Scheduled jobs: anchor audit-chain heads, close cases never verified, purge records past retention."""
+
+from collections import Counter
+from datetime import timedelta
+from typing import Protocol
+
+from dateutil.relativedelta import relativedelta
+
+from privacydesk.dal.interface import CaseFilter, PurgeRecord
+from privacydesk.logic.case_actions import DeskPorts, anchor_head, change_case, transition
+from privacydesk.logic.lifecycle import Action, TransitionError
+from privacydesk.logic.notices import notice
+from privacydesk.models.case import Case
+from privacydesk.models.rights import ItemState
+from privacydesk.observability import logger
+
+_BATCH = 200
+
+
+class ObjectEraser(Protocol):
+    """Deletes stored mail (raw messages and attachments) of a purged case."""
+
+    def delete(self, keys: list[str]) -> None:
+        """Delete these objects; missing ones are not an error."""
+        ...
+
+
+def anchor_chains(ports: DeskPorts) -> int:
+    """Write the head of every chain that grew since its last anchor to the evidence bucket."""
+    cases = ports.repo.cases_to_anchor(_BATCH)
+    for case in cases:
+        anchor_head(case, ports, "periodic")
+    return len(cases)
+
+
+def close_unverified(ports: DeskPorts) -> int:
+    """Close, with a notice, the rights whose identity was never confirmed within the configured days."""
+    settings = ports.settings
+    cutoff = ports.clock() - timedelta(days=settings.unverified_close_days)
+    waiting = ports.repo.list_cases(_BATCH, CaseFilter(state=ItemState.AWAITING_VERIFICATION.value))
+    stale = [c for c in waiting if c.received_at < cutoff]
+    for case in stale:
+        step = transition(
+            Action.CLOSE_UNVERIFIED,
+            actor="system",
+            rights=None,
+            settings=settings,
+            detail={"after_days": settings.unverified_close_days},
+            mail=lambda change, now, cause: [
+                notice(
+                    "closed_unverified",
+                    change.case,
+                    settings,
+                    now,
+                    cause=cause,
+                    rights=[r.value for r in change.moved],
+                    days=settings.unverified_close_days,
+                )
+            ],
+        )
+        try:
+            change_case(case.ref, step, ports)
+        except TransitionError:
+            logger.info("case moved on before it could be closed unverified", extra={"case": case.ref})
+    return len(stale)
+
+
+def purge_expired(ports: DeskPorts, eraser: ObjectEraser) -> int:
+    """Delete cases closed longer ago than the retention period, keeping counts without personal data."""
+    now = ports.clock()
+    cutoff = now - relativedelta(months=ports.settings.retention_months)
+    cases = ports.repo.closed_cases_before(cutoff, _BATCH)
+    for case in cases:
+        if case.closed_at is None:
+            continue
+        keys = _stored_mail(case, ports)
+        record = PurgeRecord(ref=case.ref, closed_at=case.closed_at, purged_at=now, chain=case.chain)
+        ports.repo.purge_case(case, record, _tally(case))
+        eraser.delete(keys)
+        logger.info("case purged after retention", extra={"case": case.ref})
+    return len(cases)
+
+
+def _tally(case: Case) -> dict[str, int]:
+    counts: Counter[str] = Counter({"cases": 1, f"regime|{case.regime}": 1})
+    counts.update(f"{case.regime}|{i.right.value}|{i.state.value}" for i in case.items)
+    return dict(counts)
+
+
+def _stored_mail(case: Case, ports: DeskPorts) -> list[str]:
+    keys = {case.raw_key} if case.raw_key else set()
+    for event in ports.repo.list_events(case.ref):
+        if isinstance(event.detail.get("raw_key"), str):
+            keys.add(event.detail["raw_key"])
+        keys.update(k for k in event.detail.get("attachments", []) if isinstance(k, str))
+    return sorted(keys)

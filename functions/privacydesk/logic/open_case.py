@@ -1,0 +1,103 @@
+"""Opening a case, whether it came by email or over the API: clocks, duplicates, verification, audit."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from privacydesk.config import Settings
+from privacydesk.dal.interface import CaseChange, CaseRepository
+from privacydesk.logic.audit_chain import chain_events
+from privacydesk.logic.clocks import compute_clocks, local_date
+from privacydesk.logic.lifecycle import paused_at_open
+from privacydesk.logic.notices import notice
+from privacydesk.logic.verification import issue, status_token_hash
+from privacydesk.models.case import Case, RightItem
+from privacydesk.models.event import CaseEvent
+from privacydesk.models.outbox import OutboxItem
+from privacydesk.models.rights import RIGHTS_NEEDING_VERIFICATION, ItemState, Right
+
+IDENTITY = "identity"
+KeySource = Callable[[], bytes]
+
+
+def right_items(
+    rights: Sequence[Right], regime: str, received_at: datetime, settings: Settings
+) -> tuple[RightItem, ...]:
+    """One item per right with its legal clocks; a waiting item's clock starts stopped where allowed."""
+    today = local_date(received_at, settings.timezone)
+    return tuple(_item(right, regime, today, settings) for right in dict.fromkeys(rights))
+
+
+def _item(right: Right, regime: str, today: date, settings: Settings) -> RightItem:
+    needs = right in RIGHTS_NEEDING_VERIFICATION
+    item = RightItem(
+        right=right,
+        state=ItemState.AWAITING_VERIFICATION if needs else ItemState.RECEIVED,
+        needs_verification=needs,
+        clocks=compute_clocks(regime, right.value, today, settings.holiday_calendar),
+    )
+    return paused_at_open(item, regime, today, settings.stop_the_clock)
+
+
+def open_new_case(
+    case: Case,
+    opened: CaseEvent,
+    outbox: Sequence[OutboxItem],
+    *,
+    repo: CaseRepository,
+    settings: Settings,
+    key: KeySource,
+    now: datetime,
+    status_token: str | None = None,
+) -> CaseChange:
+    """The first write of a case: linked to an open duplicate, verification sent, every step in the trail."""
+    duplicates = [c.ref for c in repo.open_cases_of(case.requester) if set(c.rights) == set(case.rights)]
+    if duplicates:
+        # Linked, never merged: the new request still goes through its own verification.
+        case = replace(case, flags=(*case.flags, "duplicate_of_open_case"))
+        opened = replace(opened, detail={**opened.detail, "duplicate_of": duplicates})
+    events = [opened]
+    events += [
+        CaseEvent(case.ref, now, "clock_paused", {"right": i.right.value, "reason": "awaiting verification"})
+        for i in case.items
+        if i.paused_since is not None
+    ]
+    mails = list(outbox)
+    challenge = None
+    secret = key() if status_token or any(i.needs_verification for i in case.items) else b""
+    if status_token:
+        # Only its HMAC is kept: whoever reads the table cannot use it to read the status.
+        case = replace(case, status_token_hash=status_token_hash(secret, case.ref, status_token))
+    if any(i.needs_verification for i in case.items):
+        challenge, code, link_token = issue(case.ref, IDENTITY, case.subject_address, now, secret)
+        mails.append(
+            verification_mail(
+                case, settings, now, code=code, link_token=link_token, expires_at=challenge.link_expires_at
+            )
+        )
+    events += [
+        CaseEvent(case.ref, now, "mail_queued", {"outbox_id": m.outbox_id, "template": m.template})
+        for m in mails
+    ]
+    case, chained = chain_events(case, events)
+    return CaseChange(case, None, chained, tuple(mails), challenge)
+
+
+def verification_mail(
+    case: Case, settings: Settings, now: datetime, *, code: str, link_token: str, expires_at: datetime
+) -> OutboxItem:
+    """The code and link that prove the data subject controls the address."""
+    link = f"{settings.public_base_url}/v1/requests/{case.ref}/verify?token={link_token}"
+    return notice(
+        "verification_request",
+        case,
+        settings,
+        now,
+        # One mail per issued code: a resend is a new cause, a retry of the same write is not.
+        cause=f"{now:%Y%m%dT%H%M%S}",
+        code=code,
+        link=link,
+        expires_at=local_date(expires_at - timedelta(seconds=1), settings.timezone),
+        rights=[i.right.value for i in case.items if i.needs_verification],
+        on_behalf=case.agent is not None or case.on_behalf_of is not None,
+    )
