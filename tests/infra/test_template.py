@@ -474,8 +474,16 @@ def test_tables_buckets_and_queues_are_created_from_the_template(local_resources
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
     encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert encryption["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
-    # AND both failure queues keep messages for 14 days
-    assert set(local_resources.queues) == {"InboundFailureQueue", "SenderFailureQueue"}
+    # AND the evidence bucket locks every object version by default (WORM)
+    lock = s3.get_object_lock_configuration(Bucket=local_resources.buckets["EvidenceBucket"])
+    assert lock["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
+    assert lock["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]["Mode"] == "COMPLIANCE"
+    # AND the failure queues keep messages for 14 days
+    assert set(local_resources.queues) == {
+        "InboundFailureQueue",
+        "SenderFailureQueue",
+        "HousekeepingFailureQueue",
+    }
     for url in local_resources.queues.values():
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["MessageRetentionPeriod"])
         assert attributes["Attributes"]["MessageRetentionPeriod"] == "1209600"

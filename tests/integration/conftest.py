@@ -61,14 +61,15 @@ class Desk:
         result: dict[str, Any] = inbound_email.lambda_handler(event, LocalContext("InboundEmailFunction"))
         return result
 
-    def api(self, method: str, path: str, body: str | None = None) -> dict[str, Any]:
+    def api(
+        self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """Call the API handler with an API Gateway proxy event."""
         from privacydesk.handlers import api  # noqa: PLC0415
         from privacydesk_local.http_gateway import proxy_event  # noqa: PLC0415
 
-        event = proxy_event(
-            method, path, {"Content-Type": "application/json"}, (body or "").encode(), "127.0.0.1"
-        )
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        event = proxy_event(method, path, sent, (body or "").encode(), "127.0.0.1")
         response: dict[str, Any] = api.lambda_handler(event, LocalContext("ApiFunction"))
         return response
 

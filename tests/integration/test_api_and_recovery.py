@@ -51,7 +51,9 @@ def test_a_failed_delivery_is_replayed_from_the_on_failure_queue_and_then_leaves
 def test_a_bad_reprocess_body_gets_a_400_that_names_the_problem(desk: Desk, body: str) -> None:
     response = desk.api("POST", "/v1/reprocess", body)
     assert response["statusCode"] == 400
-    assert "message" in json.loads(response["body"])
+    error = json.loads(response["body"])["error"]
+    assert error["code"] == "bad_request"
+    assert error["message"].startswith("reprocess_request:")
 
 
 def test_an_unknown_case_reference_is_a_404(desk: Desk) -> None:
@@ -90,15 +92,24 @@ def test_logs_carry_no_address_subject_or_text_of_the_requester(desk: Desk) -> N
         assert marker not in logs
 
 
-def test_the_sender_sends_the_acknowledgement_once_through_ses_with_auto_submitted(desk: Desk) -> None:
+def test_the_sender_sends_each_queued_mail_once_through_ses_with_auto_submitted(desk: Desk) -> None:
+    # GIVEN an access request: an acknowledgement and an identity check are queued
     desk.deliver(_mail("Copy", "Please send me a copy of my personal data."))
-    assert desk.drain_outbox() == 1
+    # WHEN the stream is drained twice
+    assert desk.drain_outbox() == 2
     assert desk.drain_outbox() == 0
-    [sent] = desk.sent_messages()
-    assert "Auto-Submitted: auto-replied" in sent.raw_data
-    [item] = json.loads(desk.api("GET", "/v1/outbox")["body"])["outbox"]
-    assert item["status"] == "sent"
-    assert item["ses_message_id"] == sent.id
+    # THEN SES sent two messages, each marked as automatic and recorded against its outbox item
+    sent = {m.id: m for m in desk.sent_messages()}
+    assert len(sent) == 2
+    assert all("Auto-Submitted: auto-replied" in m.raw_data for m in sent.values())
+    outbox = json.loads(desk.api("GET", "/v1/outbox")["body"])["outbox"]
+    assert {i["status"] for i in outbox} == {"sent"}
+    assert {i["ses_message_id"] for i in outbox} == set(sent)
+    # AND the identity check went out with a real code and link, while the table kept only slots
+    check = next(i for i in outbox if i["template"] == "verification_request")
+    mailed = sent[check["ses_message_id"]].raw_data
+    assert "[[verification-" not in mailed
+    assert "[[verification-code]]" in check["text"]
 
 
 def test_reprocess_finds_its_message_behind_many_other_failures(desk: Desk) -> None:

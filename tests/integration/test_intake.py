@@ -1,6 +1,7 @@
 """Inbound mail through the real handler on mock_aws: cases, acknowledgements, quarantines, replies."""
 
 import json
+import re
 from email.message import EmailMessage
 
 import pytest
@@ -35,7 +36,7 @@ def _cases(desk: Desk) -> list[dict[str, object]]:
     return list(json.loads(desk.api("GET", "/v1/cases")["body"])["cases"])
 
 
-def test_a_request_opens_one_case_and_queues_one_acknowledgement_in_the_requesters_language(
+def test_a_request_opens_one_case_and_queues_its_acknowledgement_and_verification_in_their_language(
     desk: Desk,
 ) -> None:
     # GIVEN a German erasure request
@@ -50,14 +51,27 @@ def test_a_request_opens_one_case_and_queues_one_acknowledgement_in_the_requeste
     assert cases[0]["state"] == "awaiting_verification"
     assert cases[0]["language"] == "de"
     assert cases[0]["requester"] == "ana.requester@example.org"
-    # AND one acknowledgement waits in the outbox, in German, with the reference
-    [ack] = _outbox(desk)
-    assert ack["template"] == "acknowledgement"
-    assert ack["language"] == "de"
-    assert ack["case"] == result["case_ref"]
+    # AND the acknowledgement and the identity check wait in the outbox, in German, with the reference
+    mails = {str(m["template"]): m for m in _outbox(desk)}
+    assert set(mails) == {"acknowledgement", "verification_request"}
+    ack, check = mails["acknowledgement"], mails["verification_request"]
+    assert ack["language"] == check["language"] == "de"
+    assert ack["case"] == check["case"] == result["case_ref"]
     assert result["case_ref"] in str(ack["subject"])
     assert "Löschung Ihrer personenbezogenen Daten" in str(ack["text"])
     assert ack["status"] == "pending"
+    # AND the check goes to the requester with a code and a link that exist only in the sent message
+    assert check["to"] == "ana.requester@example.org"
+    desk.drain_outbox()
+    mailed = next(m.raw_data for m in desk.sent_messages() if "/verify?token=" in m.raw_data)
+    code = re.search(r"^\s+(\d{6})\s*$", mailed, re.MULTILINE)
+    token = re.search(rf"/v1/requests/{result['case_ref']}/verify\?token=([A-Za-z0-9_-]+)", mailed)
+    assert code is not None
+    assert token is not None
+    table = desk.session.resource("dynamodb").Table(desk.env["CASES_TABLE"])
+    stored = json.dumps(table.scan()["Items"], default=str)
+    assert code.group(1) not in stored
+    assert token.group(1) not in stored
 
 
 def test_the_same_ses_message_delivered_twice_gives_one_case_and_one_acknowledgement(desk: Desk) -> None:
@@ -66,7 +80,7 @@ def test_the_same_ses_message_delivered_twice_gives_one_case_and_one_acknowledge
     second = desk.invoke_inbound(event)
     assert first["case_ref"] == second["case_ref"]
     assert len(_cases(desk)) == 1
-    assert len(_outbox(desk)) == 1
+    assert sorted(m["template"] for m in _outbox(desk)) == ["acknowledgement", "verification_request"]
 
 
 def test_a_redelivery_after_the_idempotency_window_still_opens_nothing_new(desk: Desk) -> None:
@@ -81,7 +95,7 @@ def test_a_redelivery_after_the_idempotency_window_still_opens_nothing_new(desk:
     # THEN the inbound record guards it: same case, nothing new queued
     assert second == {**first, "duplicate": True}
     assert len(_cases(desk)) == 1
-    assert len(_outbox(desk)) == 1
+    assert sorted(m["template"] for m in _outbox(desk)) == ["acknowledgement", "verification_request"]
 
 
 @pytest.mark.parametrize(
@@ -156,7 +170,7 @@ def test_a_bounce_marks_the_requester_undeliverable_on_their_open_case(
     case = json.loads(desk.api("GET", f"/v1/cases/{opened['case_ref']}")["body"])
     assert "undeliverable" in case["flags"]
     assert any(e["type"] == "requester_undeliverable" for e in case["events"])
-    assert len(_outbox(desk)) == 1
+    assert sorted(m["template"] for m in _outbox(desk)) == ["acknowledgement", "verification_request"]
 
 
 def test_a_reply_quoting_our_reference_is_attached_to_its_case_not_opened_as_a_new_one(desk: Desk) -> None:
@@ -182,7 +196,7 @@ def test_a_reply_by_in_reply_to_our_sent_acknowledgement_finds_its_case(desk: De
     # GIVEN an acknowledgement that was sent, so SES gave it a message id
     opened = desk.deliver(_mail("Copy", "Please send me a copy of my personal data."))
     desk.drain_outbox()
-    [ack] = _outbox(desk)
+    [ack] = [m for m in _outbox(desk) if m["template"] == "acknowledgement"]
     assert ack["status"] == "sent"
     # WHEN the requester answers it without the reference in the subject
     reply = desk.deliver(

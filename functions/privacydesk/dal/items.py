@@ -304,6 +304,7 @@ def outbox_to_item(out: OutboxItem) -> Item:
         "in_reply_to": out.in_reply_to,
         "sent_at": out.sent_at.isoformat() if out.sent_at else None,
         "ses_message_id": out.ses_message_id,
+        "secret_nonce": out.secret_nonce,
     }
     item.update({k: v for k, v in optional.items() if v is not None})
     return item
@@ -326,6 +327,7 @@ def item_to_outbox(item: Item) -> OutboxItem:
         status=OutboxStatus(item["status"]),
         sent_at=datetime.fromisoformat(sent_at) if sent_at else None,
         ses_message_id=item.get("ses_message_id"),
+        secret_nonce=item.get("secret_nonce"),
     )
 
 

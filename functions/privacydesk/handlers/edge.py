@@ -34,7 +34,7 @@ def body(event: BaseProxyEvent, schema: str, *, form_allowed: bool = False) -> d
     raw = event.body or ""
     if len(raw.encode("utf-8")) > MAX_BODY_BYTES:
         raise ApiError(413, "payload_too_large", f"the body is larger than {MAX_BODY_BYTES} bytes")
-    media = (event.get_header_value("content-type") or "").split(";")[0].strip().lower()
+    media = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
     if media == "application/x-www-form-urlencoded" and form_allowed:
         parsed: Any = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
     elif media in {"application/json", ""}:

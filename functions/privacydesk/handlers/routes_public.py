@@ -45,7 +45,7 @@ def submit() -> Response[dict[str, Any]]:
         message=data.get("message", ""),
         regime=data.get("regime"),
         agent=Agent(agent["name"], agent["email"].lower(), agent["permission_ref"]) if agent else None,
-        gpc=router.current_event.get_header_value("sec-gpc") == "1",
+        gpc=router.current_event.headers.get("sec-gpc") == "1",
         request_id=request_context(router.current_event).get("requestId", ""),
     )
     ports = desk_ports()

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from privacydesk.config import get_settings
 from privacydesk.dal import get_repository
 from privacydesk.dal.dynamodb import outbox_from_image
+from privacydesk.handlers.ports import verification_key
 from privacydesk.integrations.aws import client
 from privacydesk.integrations.ses_sender import SesSender
 from privacydesk.logic.clock import system_clock
@@ -35,6 +36,7 @@ def record_handler(record: DynamoDBRecord) -> dict[str, Any]:
         repo=get_repository(),
         clock=system_clock,
         settings=get_settings(),
+        key=verification_key,
     )
     logger.info("outbox item processed", extra={"outbox_id": result.outbox_id, "reason": result.reason})
     metrics.add_metric(

@@ -85,9 +85,7 @@ def apply_action(
     stop_the_clock: bool = True,
 ) -> Change:
     """Move the chosen items (all that can move, when none are named); one audit event per transition."""
-    chosen = _chosen(case, action, rights)
-    if action is Action.EXTEND:
-        _check_extension(case, chosen, today)
+    chosen = _chosen(case, action, rights, today)
     mover = _Mover(case, action, now, today, actor, stop_the_clock and stops_the_clock(case.regime))
     items = []
     for item in case.items:
@@ -102,12 +100,13 @@ def apply_action(
                 now,
                 "state_changed",
                 {
+                    # The caller's detail first: it can never overwrite what the transition records.
+                    **(detail or {}),
                     "right": item.right.value,
                     "action": action.value,
                     "from": item.state.value,
                     "to": target.value,
                     "due": moved.due.isoformat(),
-                    **(detail or {}),
                 },
                 actor=actor,
             )
@@ -122,9 +121,9 @@ def apply_action(
     return Change(updated, tuple(events), tuple(chosen))
 
 
-def allowed_actions(item: RightItem) -> tuple[Action, ...]:
-    """What can be done to an item now (the console and the CLI offer these)."""
-    return tuple(action for (state, action) in TRANSITIONS if state is item.state)
+def allowed_actions(item: RightItem, today: date) -> tuple[Action, ...]:
+    """What can be done to an item today (the console and the CLI offer these)."""
+    return tuple(action for action in Action if _may(item, action, today))
 
 
 def paused_at_open(item: RightItem, regime: str, today: date, stop_the_clock: bool) -> RightItem:
@@ -134,10 +133,13 @@ def paused_at_open(item: RightItem, regime: str, today: date, stop_the_clock: bo
     return item
 
 
-def _chosen(case: Case, action: Action, rights: Sequence[Right] | None) -> list[Right]:
-    movable = [item.right for item in case.items if (item.state, action) in TRANSITIONS]
+def _chosen(case: Case, action: Action, rights: Sequence[Right] | None, today: date) -> list[Right]:
+    movable = [item.right for item in case.items if _may(item, action, today)]
     if rights is None:
         if not movable:
+            for item in case.items:
+                if (item.state, action) in TRANSITIONS:
+                    _refuse(item, action)  # the table allows it, a rule does not: say which rule
             states = ", ".join(sorted({item.state.value for item in case.items}))
             raise TransitionError(f"cannot {action.value}: no right of this case allows it ({states})")
         return movable
@@ -146,21 +148,27 @@ def _chosen(case: Case, action: Action, rights: Sequence[Right] | None) -> list[
         if right not in known:
             raise TransitionError(f"cannot {action.value}: this case has no {right.value} right")
         if right not in movable:
-            state = known[right].state.value
-            raise TransitionError(f"cannot {action.value} the {right.value} right: it is {state}")
+            _refuse(known[right], action)
     return list(dict.fromkeys(rights))
 
 
-def _check_extension(case: Case, chosen: list[Right], today: date) -> None:
-    for item in case.items:
-        if item.right not in chosen:
-            continue
+def _may(item: RightItem, action: Action, today: date) -> bool:
+    if (item.state, action) not in TRANSITIONS:
+        return False
+    if action is Action.EXTEND:
+        return not item.extended and extension_open(item.clocks, today)
+    return True
+
+
+def _refuse(item: RightItem, action: Action) -> None:
+    right = item.right.value
+    if action is Action.EXTEND and (item.state, action) in TRANSITIONS:
         if item.extended:
-            raise ExtensionRefusedError(f"the {item.right.value} right was already extended")
-        if not extension_open(item.clocks, today):
-            cutoff = item.clocks.extension_notice_by
-            why = f"the notice cutoff was {cutoff.isoformat()}" if cutoff else "its rule allows no extension"
-            raise ExtensionRefusedError(f"cannot extend the {item.right.value} right: {why}")
+            raise ExtensionRefusedError(f"the {right} right was already extended")
+        cutoff = item.clocks.extension_notice_by
+        why = f"the notice cutoff was {cutoff.isoformat()}" if cutoff else "its rule allows no extension"
+        raise ExtensionRefusedError(f"cannot extend the {right} right: {why}")
+    raise TransitionError(f"cannot {action.value} the {right} right: it is {item.state.value}")
 
 
 @dataclass
@@ -177,11 +185,10 @@ class _Mover:
 
     def move(self, item: RightItem, target: ItemState) -> RightItem:
         moved = replace(item, state=target, extended=item.extended or self.action is Action.EXTEND)
-        if not self.pauses:
-            return moved
+        # A pause that began under stop-the-clock ends with the wait, even if the switch changed since.
         if item.paused_since is not None and target not in WAITING_STATES:
             return self._resume(moved, item.paused_since)
-        if item.paused_since is None and target in WAITING_STATES:
+        if self.pauses and item.paused_since is None and target in WAITING_STATES:
             self._event("clock_paused", {"right": item.right.value})
             return replace(moved, paused_since=self.today)
         return moved

@@ -10,13 +10,20 @@ from privacydesk.logic.audit_chain import chain_events
 from privacydesk.logic.clocks import compute_clocks, local_date
 from privacydesk.logic.lifecycle import paused_at_open
 from privacydesk.logic.notices import notice
-from privacydesk.logic.verification import issue, status_token_hash
+from privacydesk.logic.verification import (
+    CODE_SLOT,
+    IDENTITY,
+    TOKEN_SLOT,
+    issue,
+    new_nonce,
+    status_token_hash,
+)
 from privacydesk.models.case import Case, RightItem
 from privacydesk.models.event import CaseEvent
 from privacydesk.models.outbox import OutboxItem
 from privacydesk.models.rights import RIGHTS_NEEDING_VERIFICATION, ItemState, Right
+from privacydesk.models.verification import Challenge
 
-IDENTITY = "identity"
 KeySource = Callable[[], bytes]
 
 
@@ -69,12 +76,8 @@ def open_new_case(
         # Only its HMAC is kept: whoever reads the table cannot use it to read the status.
         case = replace(case, status_token_hash=status_token_hash(secret, case.ref, status_token))
     if any(i.needs_verification for i in case.items):
-        challenge, code, link_token = issue(case.ref, IDENTITY, case.subject_address, now, secret)
-        mails.append(
-            verification_mail(
-                case, settings, now, code=code, link_token=link_token, expires_at=challenge.link_expires_at
-            )
-        )
+        challenge, mail = issue_verification(case, settings, now, secret)
+        mails.append(mail)
     events += [
         CaseEvent(case.ref, now, "mail_queued", {"outbox_id": m.outbox_id, "template": m.template})
         for m in mails
@@ -83,21 +86,35 @@ def open_new_case(
     return CaseChange(case, None, chained, tuple(mails), challenge)
 
 
-def verification_mail(
-    case: Case, settings: Settings, now: datetime, *, code: str, link_token: str, expires_at: datetime
+def issue_verification(
+    case: Case, settings: Settings, now: datetime, key: bytes, previous: Challenge | None = None
+) -> tuple[Challenge, OutboxItem]:
+    """A fresh identity challenge and the mail carrying it to the data subject (slots filled at send)."""
+    nonce = new_nonce()
+    challenge, _, _ = issue(
+        case.ref, IDENTITY, case.subject_address, now, key, previous=previous, nonce=nonce
+    )
+    return challenge, _verification_mail(
+        case, settings, now, nonce=nonce, expires_at=challenge.link_expires_at
+    )
+
+
+def _verification_mail(
+    case: Case, settings: Settings, now: datetime, *, nonce: str, expires_at: datetime
 ) -> OutboxItem:
-    """The code and link that prove the data subject controls the address."""
-    link = f"{settings.public_base_url}/v1/requests/{case.ref}/verify?token={link_token}"
-    return notice(
+    """The code and link that prove the data subject controls the address (slots filled at send time)."""
+    link = f"{settings.public_base_url}/v1/requests/{case.ref}/verify?token={TOKEN_SLOT}"
+    mail = notice(
         "verification_request",
         case,
         settings,
         now,
         # One mail per issued code: a resend is a new cause, a retry of the same write is not.
         cause=f"{now:%Y%m%dT%H%M%S}",
-        code=code,
+        code=CODE_SLOT,
         link=link,
         expires_at=local_date(expires_at - timedelta(seconds=1), settings.timezone),
         rights=[i.right.value for i in case.items if i.needs_verification],
         on_behalf=case.agent is not None or case.on_behalf_of is not None,
     )
+    return replace(mail, secret_nonce=nonce)

@@ -1,5 +1,6 @@
 """Identity verification: issue and redeem single-use codes and links, and the requester's status token."""
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -8,6 +9,8 @@ from datetime import datetime, timedelta
 
 from privacydesk.models.verification import Challenge, RedeemReason, Redemption, ResendLimitError
 
+# The purpose of the identity check before access, portability, rectification or erasure.
+IDENTITY = "identity"
 CODE_DIGITS = 6
 # Five guesses at a 6-digit code: a one-in-200,000 chance per issued code.
 MAX_ATTEMPTS = 5
@@ -16,6 +19,10 @@ CODE_TTL = timedelta(hours=24)
 MAX_SENDS_PER_DAY = 5
 MIN_SECONDS_BETWEEN_SENDS = 60
 _SEND_WINDOW = timedelta(hours=24)
+# Where a queued verification mail holds its code and link token: the clear secrets are derived from a
+# nonce and the key only when the mail is sent, so neither the table nor its stream ever holds them.
+CODE_SLOT = "[[verification-code]]"
+TOKEN_SLOT = "[[verification-token]]"  # noqa: S105 - a placeholder, not a secret
 
 
 def _mac(key: bytes, message: str) -> str:
@@ -66,8 +73,12 @@ def issue(
     previous: Challenge | None = None,
     link_ttl: timedelta = LINK_TTL,
     code_ttl: timedelta = CODE_TTL,
+    nonce: str | None = None,
 ) -> tuple[Challenge, str, str]:
-    """A fresh challenge replacing `previous`, with its clear code and link token (to send, never store)."""
+    """A fresh challenge replacing `previous`, with its clear code and link token (to send, never store).
+
+    The secrets are derived from `nonce` and the key (see secrets_for); without a nonce, a random one.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if not purpose or "|" in purpose:
@@ -76,8 +87,7 @@ def issue(
         raise ValueError("the previous challenge belongs to another case or purpose")
     recent = _recent_sends(previous, now)
     _check_send_allowed(recent, now)
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    token = secrets.token_urlsafe(32)
+    code, token = secrets_for(key, case_ref, purpose, nonce or new_nonce())
     challenge = Challenge(
         case_ref=case_ref,
         purpose=purpose,
@@ -128,6 +138,26 @@ def redeem(
         return Redemption(True, used, RedeemReason.OK)
     failed = replace(challenge, attempts=challenge.attempts + 1, version=challenge.version + 1)
     return Redemption(False, failed, wrong)
+
+
+def new_nonce() -> str:
+    """A fresh nonce from which one issue's code and link token are derived (128 random bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def secrets_for(key: bytes, case_ref: str, purpose: str, nonce: str) -> tuple[str, str]:
+    """The code and link token of one issue: unpredictable without the key, even to who reads the nonce."""
+    digest = hmac.new(key, f"secret|{purpose}|{case_ref}|{nonce}".encode(), hashlib.sha256).digest()
+    # 64 bits mod 10^6: the bias towards low codes is below 1e-13, far under a guess's odds.
+    code = f"{int.from_bytes(digest[:8], 'big') % 10**CODE_DIGITS:0{CODE_DIGITS}d}"
+    token = base64.urlsafe_b64encode(digest[8:32]).decode().rstrip("=")
+    return code, token
+
+
+def fill_secrets(text: str, key: bytes, case_ref: str, purpose: str, nonce: str) -> str:
+    """A queued verification mail's text with its code and link token put in, just before sending."""
+    code, token = secrets_for(key, case_ref, purpose, nonce)
+    return text.replace(CODE_SLOT, code).replace(TOKEN_SLOT, token)
 
 
 def new_status_token() -> str:

@@ -7,8 +7,8 @@ from privacydesk.dal.interface import ConcurrentUpdateError
 from privacydesk.logic.case_actions import CaseNotFoundError, DeskPorts, Draft, change_case, transition
 from privacydesk.logic.lifecycle import Action, TransitionError
 from privacydesk.logic.notices import notice
-from privacydesk.logic.open_case import IDENTITY, verification_mail
-from privacydesk.logic.verification import issue, redeem, status_token_matches
+from privacydesk.logic.open_case import issue_verification
+from privacydesk.logic.verification import IDENTITY, redeem, status_token_matches
 from privacydesk.models.case import Case
 from privacydesk.models.event import CaseEvent
 from privacydesk.models.rights import ItemState
@@ -101,12 +101,7 @@ def resend(ref: str, token: str, ports: DeskPorts) -> Case:
         if not any(i.state is ItemState.AWAITING_VERIFICATION for i in case.items):
             raise NothingToVerifyError("nothing in this request is waiting for verification")
         previous = ports.repo.get_challenge(ref, IDENTITY)
-        challenge, code, link_token = issue(
-            ref, IDENTITY, case.subject_address, now, ports.key(), previous=previous
-        )
-        mail = verification_mail(
-            case, settings, now, code=code, link_token=link_token, expires_at=challenge.link_expires_at
-        )
+        challenge, mail = issue_verification(case, settings, now, ports.key(), previous)
         event = CaseEvent(ref, now, "verification_resent", {}, actor="requester")
         return Draft(case, [event], [mail], challenge)
 

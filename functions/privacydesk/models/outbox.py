@@ -31,3 +31,5 @@ class OutboxItem:
     status: OutboxStatus = OutboxStatus.PENDING
     sent_at: datetime | None = None
     ses_message_id: str | None = None
+    # A verification mail carries slots instead of its code and link; the sender fills them from this.
+    secret_nonce: str | None = None

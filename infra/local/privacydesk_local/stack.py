@@ -26,6 +26,8 @@ LOCAL_PARAMETERS = {
     "TeamAddress": "privacy-team@example.com",
     "MailDomain": "example.com",
     "OrganisationName": "Example Ltd privacy team",
+    # Replaced by the address the HTTP gateway actually binds when the stack starts.
+    "PublicBaseUrl": "http://127.0.0.1:8080",
 }
 _FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
