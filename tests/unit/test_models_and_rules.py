@@ -64,7 +64,9 @@ def _clocks(due: date) -> Clocks:
 
 
 def _case(*states: ItemState) -> Case:
-    items = tuple(RightItem(Right.ACCESS, s, True, _clocks(date(2026, 12, 1 + i))) for i, s in enumerate(states))
+    items = tuple(
+        RightItem(Right.ACCESS, state, True, _clocks(date(2026, 12, 1 + i))) for i, state in enumerate(states)
+    )
     return Case(
         "PD-1", "a@example.org", "en", datetime(2026, 11, 1, tzinfo=UTC), items, "gdpr", "default", "m", "k"
     )
