@@ -7,8 +7,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,11 +35,41 @@ class RunningStack:
     api: str
     smtp_port: int
     privacy_address: str
+    admin_token: str
 
     def get(self, path: str) -> Any:
-        """GET a JSON document from the stack's API."""
-        with urllib.request.urlopen(self.api + path, timeout=10) as response:  # noqa: S310 - local stack
-            return json.loads(response.read())
+        """GET a JSON document from the stack's admin API (with the admin token, as IAM would allow)."""
+        return self.request("GET", path, admin=True)[1]
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        admin: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        """Call the API as a real HTTP client; returns the status and the parsed JSON (or text) body."""
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if admin:
+            sent["Authorization"] = f"Bearer {self.admin_token}"
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.api + path, data=data, method=method, headers=sent)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - local stack
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, raw.decode("utf-8", errors="replace")
+
+    def sent_mail(self) -> list[str]:
+        """Every message the local SES sent so far, as raw text (the stack copies them to sent/)."""
+        folder = self.folder / ".privacydesk" / "sent"
+        return [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.eml"))]
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the CLI from the stack's folder (so it finds .privacydesk/stack.json)."""
@@ -57,14 +89,14 @@ class RunningStack:
         pytest.fail(f"timed out waiting on {path}; last answer: {json.dumps(document)[:2000]}")
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    """GIVEN `privacydesk run` started the way a newcomer starts it (sample mails included)."""
-    folder = tmp_path_factory.mktemp("stack")
+@contextmanager
+def running_stack(folder: Path, *, samples: bool = True) -> Iterator[RunningStack]:
+    """`privacydesk run` started in `folder` on free ports; stopped with Ctrl-C afterwards."""
     smtp_port, http_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    args = ["run", "--smtp-port", str(smtp_port), "--http-port", str(http_port)]
     process = subprocess.Popen(
-        [str(CLI), "run", "--smtp-port", str(smtp_port), "--http-port", str(http_port)],
+        [str(CLI), *args, *([] if samples else ["--no-samples"])],
         cwd=folder,
         env=env,
         stdout=subprocess.PIPE,
@@ -81,15 +113,26 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         pytest.fail(f"privacydesk run did not start:\n{output[-3000:]}")
     info = json.loads(stack_file.read_text())
     yield RunningStack(
-        folder=folder, api=info["api"], smtp_port=info["smtp_port"], privacy_address=info["privacy_address"]
+        folder=folder,
+        api=info["api"],
+        smtp_port=info["smtp_port"],
+        privacy_address=info["privacy_address"],
+        admin_token=info["admin_token"],
     )
     # THEN Ctrl-C stops it cleanly and it takes its endpoints file with it.
     process.send_signal(signal.SIGINT)
     try:
-        output, _ = process.communicate(timeout=30)
+        output, _ = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         process.kill()
         pytest.fail("privacydesk run did not stop on SIGINT")
     assert process.returncode == 0, output[-3000:]
     assert "stopped." in output
     assert not stack_file.exists()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """GIVEN `privacydesk run` started the way a newcomer starts it (sample mails included)."""
+    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running

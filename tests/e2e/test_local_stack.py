@@ -1,5 +1,6 @@
 """The local stack driven with real clients: smtplib in, HTTP and the CLI out."""
 
+import base64
 import json
 import smtplib
 import subprocess
@@ -41,9 +42,13 @@ def _wait_case(stack: RunningStack, sender: str) -> Any:
 
 def _wait_sent_ack(stack: RunningStack, ref: str) -> Any:
     def sent(document: Any) -> bool:
-        return any(o["case"] == ref and o["status"] == "sent" for o in document["outbox"])
+        return any(
+            o["case"] == ref and o["template"] == "acknowledgement" and o["status"] == "sent"
+            for o in document["outbox"]
+        )
 
-    [ack] = [o for o in stack.wait_for("/v1/outbox", sent)["outbox"] if o["case"] == ref]
+    outbox = stack.wait_for("/v1/outbox", sent)["outbox"]
+    [ack] = [o for o in outbox if o["case"] == ref and o["template"] == "acknowledgement"]
     return ack
 
 
@@ -53,15 +58,20 @@ def test_the_sample_mails_show_up_as_cases_and_acknowledgements_at_start(stack: 
     assert {"en", "de", "fr", "it", "nl", "pt"} <= languages
     outbox = stack.wait_for(
         "/v1/outbox", lambda d: len(d["outbox"]) >= 7 and all(o["status"] == "sent" for o in d["outbox"])
-    )
-    assert {o["template"] for o in outbox["outbox"]} == {"acknowledgement"}
+    )["outbox"]
+    # Every case is acknowledged; those asking for data or erasure also get their identity check.
+    assert {o["case"] for o in outbox if o["template"] == "acknowledgement"} == {c["ref"] for c in cases}
+    assert {o["template"] for o in outbox} == {"acknowledgement", "verification_request"}
     # The out-of-office and the bounce among the samples are recorded, never answered.
     stack.wait_for(
         "/v1/inbound",
         lambda d: {"auto_reply_ignored", "bounce_recorded"} <= {i["outcome"] for i in d["inbound"]},
     )
-    with urllib.request.urlopen(stack.api + "/", timeout=10) as page:  # noqa: S310 - local stack
-        html = page.read().decode()
+    # The desk page opens in a browser with the admin token as the Basic-auth password.
+    basic = base64.b64encode(f"officer:{stack.admin_token}".encode()).decode()
+    page = urllib.request.Request(stack.api + "/", headers={"Authorization": f"Basic {basic}"})  # noqa: S310
+    with urllib.request.urlopen(page, timeout=10) as answer:  # noqa: S310 - local stack
+        html = answer.read().decode()
     assert all(c["ref"] in html for c in cases)
 
 

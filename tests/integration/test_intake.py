@@ -1,5 +1,7 @@
 """Inbound mail through the real handler on mock_aws: cases, acknowledgements, quarantines, replies."""
 
+import email
+import email.policy
 import json
 import re
 from email.message import EmailMessage
@@ -26,6 +28,13 @@ def _mail(
         msg[name] = value
     msg.set_content(body)
     return msg.as_bytes()
+
+
+def _text_of(sent: object) -> str:
+    """The decoded plain-text body of a message moto's SES sent (bodies are quoted-printable)."""
+    message = email.message_from_string(str(getattr(sent, "raw_data", "")), policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    return str(body.get_content()) if body is not None else ""  # type: ignore[attr-defined]
 
 
 def _outbox(desk: Desk) -> list[dict[str, object]]:
@@ -63,7 +72,7 @@ def test_a_request_opens_one_case_and_queues_its_acknowledgement_and_verificatio
     # AND the check goes to the requester with a code and a link that exist only in the sent message
     assert check["to"] == "ana.requester@example.org"
     desk.drain_outbox()
-    mailed = next(m.raw_data for m in desk.sent_messages() if "/verify?token=" in m.raw_data)
+    mailed = next(text for text in map(_text_of, desk.sent_messages()) if "/verify?token=" in text)
     code = re.search(r"^\s+(\d{6})\s*$", mailed, re.MULTILINE)
     token = re.search(rf"/v1/requests/{result['case_ref']}/verify\?token=([A-Za-z0-9_-]+)", mailed)
     assert code is not None

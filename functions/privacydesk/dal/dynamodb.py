@@ -267,11 +267,14 @@ class DynamoCaseRepository:
         items: list[it.Item] = []
         start: dict[str, Any] | None = None
         while True:
+            # DynamoDB refuses an empty begins_with prefix: no prefix means the whole partition.
+            condition = "pk = :pk AND begins_with(sk, :prefix)" if prefix else "pk = :pk"
+            values = {":pk": {"S": pk}, **({":prefix": {"S": prefix}} if prefix else {})}
             response = self._call(
                 "query",
                 TableName=self._table,
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-                ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": prefix}},
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=values,
                 ConsistentRead=True,
                 **({"ExclusiveStartKey": start} if start else {}),
             )

@@ -19,6 +19,7 @@ from privacydesk.logic.lifecycle import TransitionError
 from privacydesk.logic.reprocess import NotFoundError, reprocess
 from privacydesk.observability import logger, metrics, tracer
 from privacydesk.schemas import EdgeValidationError
+from privacydesk.schemas.openapi import allowed_methods
 
 app = APIGatewayRestResolver()
 app.include_router(routes_public.router)
@@ -45,6 +46,11 @@ def _failures() -> FailureQueue:
 
 @app.not_found
 def _no_route(_: Exception) -> Response[dict[str, Any]]:
+    allowed = allowed_methods(app.current_event.path)
+    if allowed:
+        response = error_response(405, "method_not_allowed", f"this path answers {', '.join(allowed)}")
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
     return error_response(404, "not_found", "no such route")
 
 

@@ -50,10 +50,9 @@ def body(event: BaseProxyEvent, schema: str, *, form_allowed: bool = False) -> d
 
 
 def query(event: BaseProxyEvent, name: str) -> str | None:
-    """One query-string parameter, or None."""
+    """One query-string parameter as sent (an empty value stays "" so it can be refused), or None."""
     params = event.query_string_parameters or {}
-    value = params.get(name)
-    return value if value else None
+    return params.get(name)
 
 
 def request_context(event: BaseProxyEvent) -> dict[str, Any]:

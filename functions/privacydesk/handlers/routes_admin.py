@@ -1,11 +1,13 @@
 """Admin routes for the privacy team (IAM in AWS, a bearer token on the local stack)."""
 
+import re
 from datetime import date
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from privacydesk.config import REGIMES
 from privacydesk.dal.interface import CaseFilter
 from privacydesk.handlers.edge import ApiError, body, query, request_context
 from privacydesk.handlers.ports import desk_ports, evidence_store
@@ -14,9 +16,10 @@ from privacydesk.logic import case_actions
 from privacydesk.logic.audit_report import audit_case
 from privacydesk.logic.render import render_page
 from privacydesk.models.case import Case
-from privacydesk.models.rights import DenialReason, Right
+from privacydesk.models.rights import DenialReason, ItemState, Right
 
 router = Router()
+_CASE_STATES = (*(s.value for s in ItemState), "closed")
 _LIST_LIMIT = 200
 
 
@@ -41,10 +44,10 @@ def list_cases() -> dict[str, Any]:
     due_before = query(event, "due_before")
     try:
         where = CaseFilter(
-            state=query(event, "state"),
-            right=query(event, "right"),
-            regime=query(event, "regime"),
-            due_before=date.fromisoformat(due_before) if due_before else None,
+            state=_one_of(query(event, "state"), "state", _CASE_STATES),
+            right=_one_of(query(event, "right"), "right", tuple(Right)),
+            regime=_one_of(query(event, "regime"), "regime", REGIMES),
+            due_before=None if due_before is None else _date(due_before),
         )
     except ValueError as exc:
         raise ApiError(400, "bad_request", "due_before must be a date, YYYY-MM-DD") from exc
@@ -163,14 +166,25 @@ def _rights(data: dict[str, Any]) -> list[Right] | None:
     return [Right(r) for r in data["rights"]] if "rights" in data else None
 
 
+def _date(raw: str) -> date:
+    # fromisoformat also takes 20260101 and week dates: the API promises YYYY-MM-DD only.
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+        raise ValueError("not YYYY-MM-DD")
+    return date.fromisoformat(raw)
+
+
+def _one_of(value: str | None, name: str, allowed: tuple[str, ...]) -> str | None:
+    if value is not None and value not in allowed:
+        raise ApiError(400, "bad_request", f"{name} must be one of {', '.join(allowed)}")
+    return value
+
+
 def _limit(raw: str | None) -> int:
-    try:
-        limit = int(raw) if raw else _LIST_LIMIT
-    except ValueError as exc:
-        raise ApiError(400, "bad_request", "limit must be a whole number from 1 to 200") from exc
-    if not 1 <= limit <= _LIST_LIMIT:
+    if raw is None:
+        return _LIST_LIMIT
+    if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= _LIST_LIMIT:
         raise ApiError(400, "bad_request", "limit must be a whole number from 1 to 200")
-    return limit
+    return int(raw)
 
 
 def _actor() -> str:

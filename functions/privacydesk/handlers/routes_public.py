@@ -1,5 +1,6 @@
 """Public routes for requesters and web forms: submit, follow, verify. They never reveal who is known."""
 
+import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -8,6 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from privacydesk.handlers.edge import ApiError, body, query, request_context
 from privacydesk.handlers.ports import desk_ports
 from privacydesk.handlers.views import request_status_view
+from privacydesk.logic.references import REFERENCE_RE
 from privacydesk.logic.render import render_page
 from privacydesk.logic.submit_request import Submission, submit_request
 from privacydesk.logic.verify_identity import (
@@ -23,6 +25,7 @@ from privacydesk.models.verification import ResendLimitError
 from privacydesk.schemas.openapi import bundled_spec
 
 router = Router()
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
 _UNKNOWN = ApiError(404, "not_found", "no request matches this reference and token")
 _FAILED = ApiError(400, "verification_failed", "the code or link is not valid: ask for a new one")
 
@@ -66,7 +69,7 @@ def submit() -> Response[dict[str, Any]]:
 @router.get("/v1/requests/<ref>")
 def status(ref: str) -> dict[str, Any]:
     """The requester's view of their case (needs the status token from the submission's answer)."""
-    case = case_for_requester(ref.upper(), query(router.current_event, "token") or "", desk_ports())
+    case = case_for_requester(ref.upper(), _token(), desk_ports())
     if case is None:
         raise _UNKNOWN
     return request_status_view(case)
@@ -86,7 +89,9 @@ def redeem(ref: str) -> dict[str, Any]:
 @router.get("/v1/requests/<ref>/verify")
 def verify_page(ref: str) -> Response[str]:
     """The page the emailed link opens: a button that POSTs the token (a GET never redeems it)."""
-    html = render_page("verify.html", ref=ref.upper(), token=query(router.current_event, "token") or "")
+    if not REFERENCE_RE.fullmatch(ref.upper()):
+        raise ApiError(400, "bad_request", "this is not a request reference")
+    html = render_page("verify.html", ref=ref.upper(), token=_token())
     return Response(status_code=200, content_type=content_types.TEXT_HTML, body=html)
 
 
@@ -109,3 +114,11 @@ def resend_code(ref: str) -> Response[dict[str, Any]]:
         content_type=content_types.APPLICATION_JSON,
         body={"ref": case.ref, "sent": True},
     )
+
+
+def _token() -> str:
+    """The token of the query string; a malformed one is refused before anything is looked up."""
+    token = query(router.current_event, "token") or ""
+    if not _TOKEN.fullmatch(token):
+        raise ApiError(400, "bad_request", "token is missing or malformed")
+    return token

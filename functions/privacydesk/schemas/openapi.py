@@ -1,6 +1,7 @@
 """The OpenAPI document of the API, bundled so that GET /openapi.json is self-contained."""
 
 import copy
+import re
 from functools import cache
 from typing import Any
 
@@ -96,3 +97,18 @@ def _rebase_local_refs(node: Any, root: str) -> None:
         for key, child in node.items():
             if key != "$ref":
                 _rebase_local_refs(child, root)
+
+
+@cache
+def _path_patterns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    patterns = []
+    for path, item in load_schema("openapi")["paths"].items():
+        # A path parameter ({ref}) matches one segment, as in API Gateway.
+        pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$")
+        patterns.append((pattern, tuple(m.upper() for m in _HTTP_METHODS if m in item)))
+    return tuple(patterns)
+
+
+def allowed_methods(path: str) -> tuple[str, ...]:
+    """The methods the spec documents for a concrete path (empty when no documented path matches)."""
+    return next((methods for pattern, methods in _path_patterns() if pattern.match(path)), ())

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from privacydesk_local.api_client import ApiError, StackUnreachableError, api_url, call
+from privacydesk_local.cli_cases import add_audit_command, add_cases_command
+from privacydesk_local.cli_deadlines import add_deadlines_command
 
 EXIT_USAGE = 2
 
@@ -50,8 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(command=_run)
 
+    add_cases_command(sub)
+    add_audit_command(sub)
+    add_deadlines_command(sub)
+
     for name, helptext, handler in (
-        ("cases", "list cases", _cases),
         ("outbox", "list outgoing mail and its send status", _outbox),
         ("inbound", "list inbound mail and what was done with it", _inbound),
     ):
@@ -107,13 +112,18 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  SMTP (SES inbound) {info.smtp_host}:{info.smtp_port}  -> send to {info.privacy_address}")
         print(f"  moto (AWS)         {info.aws_endpoint}")
         print(f"  handler logs       {info.log_file}")
+        print(f"  mail sent          {Path(info.log_file).parent / 'sent'}/*.eml")
+        print("  admin token        .privacydesk/stack.json (Authorization: Bearer; browser: any user)")
         delivered = stack.deliver_samples()
         if delivered:
             stack.wait_idle(timeout=60)
             cases = call(info.api, "GET", "/v1/cases")["cases"]
             sent = [o for o in call(info.api, "GET", "/v1/outbox")["outbox"] if o["status"] == "sent"]
+            acks = sum(o["template"] == "acknowledgement" for o in sent)
+            checks = sum(o["template"] == "verification_request" for o in sent)
             print(
-                f"  delivered {delivered} sample mails: {len(cases)} cases, {len(sent)} acknowledgements sent"
+                f"  delivered {delivered} sample mails: {len(cases)} cases, {acks} acknowledgements"
+                f" and {checks} identity checks sent"
             )
         print("Press Ctrl-C to stop.", flush=True)
         stopped.wait()
@@ -147,12 +157,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(str(v) for v in value) or "-"
     return "-" if value is None else str(value)
-
-
-def _cases(args: argparse.Namespace) -> int:
-    return _listing(
-        args, "/v1/cases", "cases", ("ref", "state", "due", "language", "rights", "requester"), lambda c: c
-    )
 
 
 def _outbox(args: argparse.Namespace) -> int:

@@ -76,20 +76,12 @@ class HttpGateway:
         gateway = self
 
         class _Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                gateway.serve(self)
-
-            def do_POST(self) -> None:
-                gateway.serve(self)
-
-            def do_PUT(self) -> None:
-                gateway.serve(self)
-
-            def do_PATCH(self) -> None:
-                gateway.serve(self)
-
-            def do_DELETE(self) -> None:
-                gateway.serve(self)
+            def __getattr__(self, name: str) -> Any:
+                # Every method reaches the function, as behind API Gateway's proxy (TRACE, QUERY...):
+                # the handler answers 405 for a method its path does not document.
+                if name.startswith("do_"):
+                    return lambda: gateway.serve(self)
+                raise AttributeError(name)
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Silence the default per-request stderr line (requests may carry personal data)."""
@@ -176,4 +168,5 @@ class HttpGateway:
                 request.send_header(name, str(value))
         request.send_header("Content-Length", str(len(payload)))
         request.end_headers()
-        request.wfile.write(payload)
+        if request.command != "HEAD":
+            request.wfile.write(payload)

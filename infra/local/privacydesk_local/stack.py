@@ -15,6 +15,7 @@ import boto3
 from privacydesk_local import template_resources as tr
 from privacydesk_local.http_gateway import HttpGateway
 from privacydesk_local.lambda_runtime import AsyncInvoker, invoke, to_json
+from privacydesk_local.mail_drop import SentMailDrop
 from privacydesk_local.moto_server import MotoServer
 from privacydesk_local.smtp_inbound import SesInboundHandler, SmtpInbound, receipt_event
 from privacydesk_local.stream_poller import StreamPoller
@@ -120,6 +121,9 @@ class LocalStack:
         self._start_inbound(session, endpoint, env, handlers["InboundEmailFunction"])
         self._start_poller(session, endpoint, resources, env, handlers["SenderFunction"])
         gateway.start()
+        drop = SentMailDrop(self.config.state_dir / "sent", resources.region)
+        drop.start()
+        self._parts.append(drop)
         smtp = self._smtp
         self.info = StackInfo(
             api=f"http://{self.config.host}:{gateway.port}",
