@@ -399,7 +399,7 @@ def test_under_uk_gdpr_a_question_stops_the_clock_until_the_requester_replies(
     assert (resumed["paused"], resumed["paused_days"]) == (False, 5)
     assert resumed["due"] == "2026-02-17"
     [item] = resumed["items"]
-    assert "clock stopped for 5 day(s)" in item["clocks"]["rule"]
+    assert "clock stopped 5 day(s)" in item["clocks"]["rule"]
     last_resume = [e for e in resumed["events"] if e["type"] == "clock_resumed"][-1]
     assert last_resume["detail"]["due_before"] == "2026-02-12"
     assert last_resume["detail"]["due_after"] == "2026-02-17"
@@ -509,6 +509,22 @@ def test_requests_never_verified_are_closed_after_the_configured_days(desk: Desk
     assert case_detail(desk, fresh)["state"] == "awaiting_verification"
 
 
+def test_old_unverified_requests_are_closed_even_behind_more_recent_ones_than_one_batch(
+    desk: Desk, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN two old unverified requests, then more recent unverified ones than a batch holds
+    monkeypatch.setattr("privacydesk.logic.housekeeping._BATCH", 2)
+    old = [submit(desk, email=f"old{i}@example.org")["ref"] for i in range(2)]
+    clock.advance(days=20)
+    recent = [submit(desk, email=f"new{i}@example.org")["ref"] for i in range(3)]
+    # WHEN the job runs once the old ones are past the 30 days
+    clock.advance(days=11)
+    assert housekeeping("close_unverified")["count"] == 2
+    # THEN the old ones are closed and the recent ones keep waiting
+    assert [case_detail(desk, ref)["state"] for ref in old] == ["closed_unverified"] * 2
+    assert [case_detail(desk, ref)["state"] for ref in recent] == ["awaiting_verification"] * 3
+
+
 def test_a_case_closed_24_months_ago_is_purged_leaving_only_counts(desk: Desk, clock: FakeClock) -> None:
     # GIVEN an emailed access request with an attachment, from an address found nowhere else
     address = "purge.me.4471@example.org"
@@ -518,7 +534,10 @@ def test_a_case_closed_24_months_ago_is_purged_leaving_only_counts(desk: Desk, c
     msg["Subject"] = "Subject-Marker-5512"
     msg.set_content("Please send me a copy of my personal data. Body-Marker-8830.")
     msg.add_attachment(b"%PDF-1.4 fake", maintype="application", subtype="pdf", filename="id.pdf")
-    opened = desk.deliver(msg.as_bytes(), sender=address)
+    event = desk.store(msg.as_bytes(), sender=address)
+    # SES stamps the mail with the time of receipt: the test's clock, not the machine's.
+    event["Records"][0]["ses"]["mail"]["timestamp"] = clock.now.isoformat().replace("+00:00", "Z")
+    opened = desk.invoke_inbound(event)
     ref = opened["case_ref"]
     [opened_event] = [e for e in case_detail(desk, ref)["events"] if e["type"] == "case_opened"]
     mail_keys = [

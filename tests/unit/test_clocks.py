@@ -79,6 +79,9 @@ CASES = [
     (("uk_gdpr", "access", "2027-11-20", "GB-ENG", 5), (None, "2027-12-29", "2028-02-25", "2027-12-29")),
     # Sun 28 Feb 2027 + 3 = Wed 3 Mar; Fri 30 Apr + 3 = Mon 3 May, the May bank holiday -> Tue 4 May.
     (("uk_gdpr", "access", "2027-01-31", "GB-ENG", 3), (None, "2027-03-03", "2027-05-04", "2027-03-03")),
+    # Received Wed 29 Jan 2025, verified two days later: the month runs from Fri 31 Jan, so the answer
+    # is due Fri 28 Feb (last day of February), not 28 Feb + 2 days rolled to Mon 3 Mar.
+    (("uk_gdpr", "access", "2025-01-29", "GB-ENG", 2), (None, "2025-02-28", "2025-04-30", "2025-02-28")),
     # --- CCPA general rule: 10 working days to confirm, then 45/90 calendar days that never roll ---
     # Thu 18 Nov 2027, US-CA: Thanksgiving (25) and the day after (26, a California holiday) do not count:
     # 19, 22, 23, 24, 29, 30, 1, 2, 3, 6 Dec. +45 = Sun 2 Jan 2028 (not rolled); +90 = Wed 16 Feb.
@@ -181,7 +184,7 @@ def test_the_rule_names_its_legal_source_calendar_and_pause() -> None:
         assert "stopped" not in rule
     paused = compute_clocks("uk_gdpr", "access", D("2027-01-04"), "GB-ENG", paused_days=4).rule
     assert "GB-ENG" in paused
-    assert "stopped for 4 day" in paused
+    assert "stopped 4 day(s): periods run from receipt + 4 day(s)" in paused
 
 
 def test_the_pause_does_not_move_the_acknowledgement() -> None:

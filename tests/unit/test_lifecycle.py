@@ -113,15 +113,39 @@ def test_a_right_that_hands_out_or_changes_data_waits_for_verification(right: Ri
     assert case.state == "awaiting_verification"
 
 
-@pytest.mark.parametrize("action", [_A.COMPLETE, _A.START, _A.EXTEND, _A.ASK, _A.ANSWER])
+@pytest.mark.parametrize("action", [_A.COMPLETE, _A.START, _A.ASK, _A.ANSWER])
 @pytest.mark.parametrize("named", [False, True], ids=["all_rights", "named_right"])
 def test_an_unverified_access_item_cannot_be_worked_on(action: Action, named: bool) -> None:
     # GIVEN an access request not yet verified
     case = _case(Right.ACCESS)
-    # WHEN the team tries to complete, start, extend, ask or answer it
+    # WHEN the team tries to complete, start, ask or answer it
     # THEN it is refused, and the message names the state it is stuck in
     with pytest.raises(TransitionError, match="awaiting_verification"):
         _act(case, action, rights=[Right.ACCESS] if named else None)
+
+
+def test_a_running_clock_can_be_extended_while_waiting_for_verification_a_stopped_one_cannot() -> None:
+    # GIVEN a GDPR access request waiting for verification: its clock runs
+    case = _case(Right.ACCESS)
+    # WHEN the team extends it
+    change = _act(case, _A.EXTEND, RECEIVED + timedelta(days=3))
+    # THEN it keeps waiting, now with the extended date, and the audit says so
+    item = _item(change.case, Right.ACCESS)
+    assert (item.state, item.extended, item.due) == (
+        _S.AWAITING_VERIFICATION,
+        True,
+        item.clocks.extended_respond_by,
+    )
+    (event,) = _state_events(change)
+    assert (event.detail["action"], event.detail["from"], event.detail["to"]) == (
+        "extend",
+        "awaiting_verification",
+        "awaiting_verification",
+    )
+    # BUT under UK GDPR the clock is stopped while waiting: there is nothing running to extend
+    stopped = _case(Right.ACCESS, regime="uk_gdpr")
+    with pytest.raises(ExtensionRefusedError, match="stopped"):
+        _act(stopped, _A.EXTEND, RECEIVED + timedelta(days=3))
 
 
 def test_after_verification_an_access_item_can_be_completed() -> None:
@@ -496,7 +520,10 @@ def _expected_moves(
         item.right
         for item in case.items
         if (item.state, action) in TRANSITIONS
-        and (action is not _A.EXTEND or (not item.extended and extension_open(item.clocks, today)))
+        and (
+            action is not _A.EXTEND
+            or (not item.extended and item.paused_since is None and extension_open(item.clocks, today))
+        )
     ]
     if rights is None:
         chosen = movable
@@ -513,8 +540,13 @@ def _check_step(
     old = {item.right: item for item in before.items}
     state_events = [e for e in new if e.type == "state_changed"]
     by_right = {e.detail["right"]: e for e in state_events}
-    # Every transition writes exactly one audit event, naming the right, where it came from and went to.
-    changed = [item for item in after.items if item.state is not old[item.right].state]
+    # Every transition writes exactly one audit event, naming the right, where it came from and went to
+    # (an extension while waiting keeps the state: it shows as the extended flag changing).
+    changed = [
+        item
+        for item in after.items
+        if (item.state, item.extended) != (old[item.right].state, old[item.right].extended)
+    ]
     assert len(changed) == len(state_events) == len(by_right)
     for item in changed:
         event = by_right[item.right.value]
@@ -635,6 +667,7 @@ def test_terminal_states_have_no_way_out_in_the_table() -> None:
     # GIVEN the transition table THEN no terminal state has any move, and nothing leads back to waiting for
     # verification
     assert not [key for key in TRANSITIONS if key[0] in TERMINAL_STATES]
-    assert _S.AWAITING_VERIFICATION not in TRANSITIONS.values()
+    into_waiting = {src for (src, _), dst in TRANSITIONS.items() if dst is _S.AWAITING_VERIFICATION}
+    assert into_waiting == {_S.AWAITING_VERIFICATION}
     # AND completion is reachable only from states a verification-needing item enters through VERIFY
     assert {s for (s, a) in TRANSITIONS if a is _A.COMPLETE}.isdisjoint({_S.AWAITING_VERIFICATION})

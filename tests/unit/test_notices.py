@@ -53,6 +53,26 @@ PAUSED_WORDS = {
     "nl": "staat de termijn voor ons antwoord stil",
     "pt": "fica suspenso",
 }
+# The sentence telling the data subject to reply for a fresh code when theirs expired or fails.
+NEW_CODE_WORDS = {
+    "en": "reply to this email and we will send you a new one",
+    "de": "antworten Sie einfach auf diese E-Mail, und wir senden Ihnen einen neuen",
+    "fr": "répondez simplement à ce message et nous vous en enverrons un nouveau",
+    "es": "responda a este correo y le enviaremos uno nuevo",
+    "it": "risponda a questa email e gliene invieremo uno nuovo",
+    "nl": "Beantwoord dan deze e-mail en we sturen u een nieuwe",
+    "pt": "responda a este email e enviar-lhe-emos um novo",
+}
+# The words telling the data subject that confirming also authorises the agent, who gets our answer.
+AGENT_CONSENT_WORDS = {
+    "en": "our answer will be sent to them",
+    "de": "Unsere Antwort geht dann an diese Person oder dieses Unternehmen",
+    "fr": "Notre réponse sera alors adressée à cette personne ou à cette entreprise",
+    "es": "nuestra respuesta se enviará a esa persona o empresa",
+    "it": "la nostra risposta sarà inviata a questa persona o società",
+    "nl": "Ons antwoord sturen we dan naar deze persoon of dit bedrijf",
+    "pt": "a nossa resposta será enviada a essa pessoa ou empresa",
+}
 # The sentence naming the right to go to court (GDPR art. 12(4)).
 REMEDY_WORDS = {
     "en": "judicial remedy",
@@ -130,6 +150,7 @@ def _context(kind: str, case: Case) -> dict[str, Any]:
             "expires_at": EXPIRES,
             "rights": rights,
             "on_behalf": case.on_behalf_of is not None,
+            "agent_address": case.requester if case.on_behalf_of is not None else "",
         },
         "verified": {"rights": rights, "due": DUE},
         "information_request": {
@@ -207,6 +228,50 @@ def test_a_verification_request_for_an_agents_request_goes_to_the_data_subject_a
     own = _send("verification_request", _case(language), on_behalf=False)
     assert verification.text != own.text
     assert _send("verification_request", _case(language)).to == "ana@example.org"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_verification_request_for_an_agent_names_the_agent_and_what_confirming_means(
+    language: str,
+) -> None:
+    # GIVEN an authorized agent's request for ben WHEN ben's verification mail is built
+    text = _send("verification_request", _case(language, on_behalf_of="ben@example.net")).text
+    # THEN it names the agent, both where it says who asked and where it says what confirming authorises
+    assert text.count("agent@agency.example") >= 2
+    # AND it says the agent gets our answer, and still carries the code, the link and their expiry
+    assert AGENT_CONSENT_WORDS[language] in text
+    assert CODE in text
+    assert LINK in text
+    assert EXPIRES_IN_WORDS[language] in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_verification_request_for_the_subjects_own_request_says_nothing_about_an_agent(
+    language: str,
+) -> None:
+    # GIVEN ana's own request WHEN her verification mail is built
+    own = _send("verification_request", _case(language))
+    # THEN no agent is named and nothing says an answer goes to anyone else
+    assert "agent@agency.example" not in own.text
+    assert AGENT_CONSENT_WORDS[language] not in own.text
+    # AND even a stray agent address is never shown when the request is not on someone's behalf
+    stray = _send("verification_request", _case(language), agent_address="agent@agency.example")
+    assert "agent@agency.example" not in stray.text
+    assert stray.text == own.text
+
+
+@pytest.mark.parametrize("on_behalf_of", [None, "ben@example.net"])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_verification_request_says_to_reply_for_a_new_code(language: str, on_behalf_of: str | None) -> None:
+    text = _send("verification_request", _case(language, on_behalf_of=on_behalf_of)).text
+    assert NEW_CODE_WORDS[language] in text
+
+
+def test_a_verification_request_without_the_agent_address_is_an_error() -> None:
+    case = _case(on_behalf_of="ben@example.net")
+    context = {k: v for k, v in _context("verification_request", case).items() if k != "agent_address"}
+    with pytest.raises(UndefinedError):
+        notice("verification_request", case, SETTINGS, NOW, cause="1", **context)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -21,7 +21,6 @@ from privacydesk.models.case import Case
 from privacydesk.models.event import CaseEvent
 from privacydesk.models.inbound import InboundRecord
 from privacydesk.models.outbox import OutboxItem, OutboxStatus
-from privacydesk.models.rights import TERMINAL_STATES
 from privacydesk.models.verification import Challenge
 
 _serializer = TypeSerializer()
@@ -83,16 +82,22 @@ class DynamoCaseRepository:
         self._transact([self._put_new(it.inbound_to_item(inbound))])
 
     def open_cases_of(self, address: str) -> list[Case]:
-        """Open cases whose requester is this address."""
-        response = self._call(
-            "query",
-            TableName=self._table,
-            IndexName="gsi2",
-            KeyConditionExpression="gsi2pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": it.address_key(address)}},
-        )
-        cases = [it.item_to_case(from_dynamo(raw)) for raw in response.get("Items", [])]
-        return [c for c in cases if any(i.state not in TERMINAL_STATES for i in c.items)]
+        """Open cases whose requester is this address (every page of them)."""
+        cases: list[Case] = []
+        start: dict[str, Any] | None = None
+        while True:
+            response = self._call(
+                "query",
+                TableName=self._table,
+                IndexName="gsi2",
+                KeyConditionExpression="gsi2pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": it.address_key(address)}},
+                **({"ExclusiveStartKey": start} if start else {}),
+            )
+            cases += [it.item_to_case(from_dynamo(raw)) for raw in response.get("Items", [])]
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return [c for c in cases if c.is_open]
 
     def get_inbound(self, message_id: str) -> InboundRecord | None:
         """What was done with this inbound message."""
@@ -122,7 +127,10 @@ class DynamoCaseRepository:
                 "ExpressionAttributeNames": {k: v for k, v in names.items() if k in " ".join(conditions)},
                 "ExpressionAttributeValues": to_dynamo(values),
             }
-        return [it.item_to_case(i) for i in self._listing(it.CASE_LISTING, limit, **extra)]
+        before = where.received_before.isoformat() if where and where.received_before else None
+        oldest_first = bool(where and where.oldest_first)
+        items = self._listing(it.CASE_LISTING, limit, before=before, oldest_first=oldest_first, **extra)
+        return [it.item_to_case(i) for i in items]
 
     def list_events(self, ref: str) -> list[CaseEvent]:
         """A case's timeline, oldest first."""
@@ -208,12 +216,14 @@ class DynamoCaseRepository:
                 raise RepositoryError(f"update_item failed: {exc.response['Error']['Code']}") from exc
 
     def closed_cases_before(self, cutoff: datetime, limit: int) -> list[Case]:
-        """Closed cases whose closing is older than the cutoff."""
+        """Closed cases whose closing is older than the cutoff, oldest first (received before it too)."""
         return [
             it.item_to_case(i)
             for i in self._listing(
                 it.CASE_LISTING,
                 limit,
+                before=cutoff.isoformat(),
+                oldest_first=True,
                 FilterExpression="closed_at < :cutoff",
                 ExpressionAttributeValues=to_dynamo({":cutoff": cutoff.isoformat()}),
             )
@@ -283,9 +293,23 @@ class DynamoCaseRepository:
             if not start:
                 return items
 
-    def _listing(self, partition: str, limit: int, **query: Any) -> list[it.Item]:
+    def _listing(
+        self,
+        partition: str,
+        limit: int,
+        *,
+        before: str | None = None,
+        oldest_first: bool = False,
+        **query: Any,
+    ) -> list[it.Item]:
         # A filter applies after each page is read: page on until `limit` items pass it (or none are left).
+        # `before` bounds the sort key (it starts with the time of receipt), so old items are reached
+        # directly instead of after every newer one.
         values = {":pk": {"S": partition}, **query.pop("ExpressionAttributeValues", {})}
+        condition = "gsi1pk = :pk"
+        if before:
+            condition += " AND gsi1sk < :before"
+            values[":before"] = {"S": before}
         items: list[it.Item] = []
         start: dict[str, Any] | None = None
         while len(items) < limit:
@@ -293,9 +317,9 @@ class DynamoCaseRepository:
                 "query",
                 TableName=self._table,
                 IndexName="gsi1",
-                KeyConditionExpression="gsi1pk = :pk",
+                KeyConditionExpression=condition,
                 ExpressionAttributeValues=values,
-                ScanIndexForward=False,
+                ScanIndexForward=oldest_first,
                 Limit=limit,
                 **query,
                 **({"ExclusiveStartKey": start} if start else {}),

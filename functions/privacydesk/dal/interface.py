@@ -47,6 +47,8 @@ class CaseFilter:
     right: str | None = None
     regime: str | None = None
     due_before: date | None = None
+    received_before: datetime | None = None
+    oldest_first: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -19,9 +20,25 @@ from privacydesk.logic.lifecycle import TransitionError
 from privacydesk.logic.reprocess import NotFoundError, reprocess
 from privacydesk.observability import logger, metrics, tracer
 from privacydesk.schemas import EdgeValidationError
-from privacydesk.schemas.openapi import allowed_methods
+from privacydesk.schemas.openapi import allowed_methods, query_parameters
 
 app = APIGatewayRestResolver()
+
+
+def _known_query_only(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Unknown query parameters are refused, like unknown body fields: a typo must not widen a listing."""
+    event = app.current_event
+    values = event.multi_value_query_string_parameters or {}
+    given = set(values) | set(event.query_string_parameters or {})
+    if allowed_methods(event.path):
+        if given - query_parameters(event.http_method, event.path):
+            return error_response(400, "bad_request", "unknown query parameter")
+        if any(len(v) > 1 for v in values.values()):
+            return error_response(400, "bad_request", "a query parameter is given more than once")
+    return next_middleware(app)
+
+
+app.use(middlewares=[_known_query_only])
 app.include_router(routes_public.router)
 app.include_router(routes_admin.router)
 

@@ -1,5 +1,6 @@
 """Edge rules shared by every route: body limits, content types, schema validation, the error envelope."""
 
+import json
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -45,6 +46,11 @@ def body(event: BaseProxyEvent, schema: str, *, form_allowed: bool = False) -> d
     else:
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     validate(parsed, schema)
+    try:
+        # JSON may carry lone surrogates (\ud800) that no store or mail can hold: refuse them here.
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise EdgeValidationError(f"{schema}: text holds characters that are not valid Unicode") from exc
     result: dict[str, Any] = parsed
     return result
 

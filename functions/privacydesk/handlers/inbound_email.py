@@ -15,7 +15,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from privacydesk.config import get_settings
 from privacydesk.dal import get_repository
-from privacydesk.handlers.ports import mail_store, verification_key
+from privacydesk.handlers.keys import verification_key
+from privacydesk.handlers.ports import mail_store
 from privacydesk.integrations.aws import client
 from privacydesk.logic.clock import system_clock
 from privacydesk.logic.intake import IntakePorts, process_inbound

@@ -4,17 +4,12 @@ from functools import cache
 
 from privacydesk.config import get_settings
 from privacydesk.dal import get_repository
+from privacydesk.handlers.keys import verification_key
 from privacydesk.integrations.aws import client
 from privacydesk.integrations.evidence_store import S3EvidenceStore
 from privacydesk.integrations.mail_store import S3MailStore
-from privacydesk.integrations.secrets import signing_key
 from privacydesk.logic.case_actions import DeskPorts
 from privacydesk.logic.clock import system_clock
-
-
-def verification_key() -> bytes:
-    """The HMAC key for verification codes, links and status tokens (Secrets Manager, cached)."""
-    return signing_key(get_settings().verification_secret or "")
 
 
 @cache

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from privacydesk.config import get_settings
 from privacydesk.dal import get_repository
 from privacydesk.dal.dynamodb import outbox_from_image
-from privacydesk.handlers.ports import verification_key
+from privacydesk.handlers.keys import verification_key
 from privacydesk.integrations.aws import client
 from privacydesk.integrations.ses_sender import SesSender
 from privacydesk.logic.clock import system_clock

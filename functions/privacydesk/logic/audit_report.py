@@ -16,13 +16,27 @@ class HeadReader(Protocol):
 
 
 def audit_case(ref: str, repo: CaseRepository, anchors: HeadReader | None) -> ChainReport | None:
-    """The chain report of a case; a purged case reports its purge; None if the reference is unknown."""
-    case = repo.get_case(ref)
-    if case is None:
-        purged = repo.get_purge_record(ref)
-        if purged is None:
-            return None
-        reason = f"purged on {purged.purged_at:%Y-%m-%d} after the retention period; last head kept"
-        return ChainReport(ref, True, purged.chain.seq, None, reason, 0)
+    """The chain report of a case; a purged case reports its purge; None if nothing is known of it.
+
+    The anchored heads are read whatever the table says: a case deleted, or purged by a forged record,
+    still has its heads in the evidence bucket, and they must agree with what the table claims.
+    """
     heads = anchors.heads(ref) if anchors else []
-    return verify_chain(ref, repo.list_events(ref), case.chain, heads)
+    case = repo.get_case(ref)
+    if case is not None:
+        return verify_chain(ref, repo.list_events(ref), case.chain, heads)
+    purged = repo.get_purge_record(ref)
+    last = max(heads, key=lambda head: head.seq, default=None)
+    if purged is None:
+        if last is None:
+            return None
+        return ChainReport(
+            ref, False, 0, 1, f"the case is gone, but its head at event {last.seq} is anchored", len(heads)
+        )
+    if last is not None and (
+        last.seq > purged.chain.seq or (last.seq == purged.chain.seq and last != purged.chain)
+    ):
+        reason = f"the purge record ends at event {purged.chain.seq}; the head anchored at {last.seq} differs"
+        return ChainReport(ref, False, purged.chain.seq, last.seq, reason, len(heads))
+    reason = f"purged on {purged.purged_at:%Y-%m-%d} after the retention period; its last head is kept"
+    return ChainReport(ref, True, purged.chain.seq, None, reason, len(heads))

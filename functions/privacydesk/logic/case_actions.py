@@ -10,13 +10,13 @@ from privacydesk.dal.interface import CaseChange, CaseRepository, ConcurrentUpda
 from privacydesk.logic.audit_chain import chain_events
 from privacydesk.logic.clock import Clock
 from privacydesk.logic.clocks import local_date
-from privacydesk.logic.lifecycle import WAITING_STATES, Action, Change, apply_action
+from privacydesk.logic.lifecycle import WAITING_STATES, Action, Change, TransitionError, apply_action
 from privacydesk.logic.notices import denial_context, notice
-from privacydesk.logic.open_case import KeySource
+from privacydesk.logic.open_case import KeySource, mail_queued
 from privacydesk.models.case import Case
 from privacydesk.models.event import CaseEvent, ChainHead
 from privacydesk.models.outbox import OutboxItem
-from privacydesk.models.rights import DenialReason, Right
+from privacydesk.models.rights import RIGHTS_NEEDING_VERIFICATION, DenialReason, Right
 from privacydesk.models.verification import Challenge
 from privacydesk.observability import logger
 
@@ -67,10 +67,7 @@ def change_case(ref: str, step: Step, ports: DeskPorts) -> Case:
             raise CaseNotFoundError("no case with this reference")
         now = ports.clock()
         draft = step(case, now)
-        events = draft.events + [
-            CaseEvent(ref, now, "mail_queued", {"outbox_id": m.outbox_id, "template": m.template})
-            for m in draft.mails
-        ]
+        events = draft.events + [mail_queued(m, now) for m in draft.mails]
         chained_case, chained = chain_events(draft.case, events)
         change = CaseChange(chained_case, case.version, chained, tuple(draft.mails), draft.challenge)
         try:
@@ -241,8 +238,30 @@ def deny(
         ]
 
     detail = {"reason": reason.value, "message": message}
+    if reason is DenialReason.UNVERIFIABLE:
+        rights = _verifiable(ref, rights, ports)
     step = transition(Action.DENY, actor=actor, rights=rights, settings=settings, detail=detail, mail=mail)
     return change_case(ref, step, ports)
+
+
+def _verifiable(ref: str, rights: Sequence[Right] | None, ports: DeskPorts) -> list[Right]:
+    """The rights "unverifiable" may refuse: never an opt-out, which needs no verification (CCPA §7026)."""
+    case = ports.repo.get_case(ref)
+    if case is None:
+        raise CaseNotFoundError("no case with this reference")
+    needing = [i.right for i in case.items if i.needs_verification and i.is_open]
+    if rights is None:
+        if not needing:
+            raise TransitionError(
+                "cannot deny as unverifiable: no open right of this case needs verification"
+            )
+        return needing
+    for right in rights:
+        if right not in RIGHTS_NEEDING_VERIFICATION:
+            raise TransitionError(
+                f"cannot deny the {right.value} right as unverifiable: it needs no verification"
+            )
+    return list(rights)
 
 
 def withdraw(ref: str, ports: DeskPorts, *, reason: str, rights: Sequence[Right] | None, actor: str) -> Case:

@@ -126,7 +126,7 @@ def compute_clocks(regime: str, right: str, received: date, calendar: str, *, pa
     extended = _due(rule.extended, received, calendar, paused_days) if rule.extended else None
     text = f"{rule.text}; working days per the {calendar} holiday calendar"
     if paused_days:
-        text += f"; clock stopped for {paused_days} day(s), dates moved later by as many calendar days"
+        text += f"; clock stopped {paused_days} day(s): periods run from receipt + {paused_days} day(s)"
     return Clocks(
         regime=regime,
         right=right,
@@ -196,15 +196,17 @@ def _rule(regime: str, right: str) -> _Rule:
 
 
 def _due(span: _Span, received: date, calendar: str, paused_days: int) -> date:
+    # A stopped clock restarts where it stopped: the period runs from the start moved by the days paused
+    # (ICO: "the time limit is paused"), so a month is counted from the later start, not added afterwards.
+    start = received + timedelta(days=paused_days)
     if span.unit == "days":
-        return received + timedelta(days=span.amount + paused_days)
+        return start + timedelta(days=span.amount)
     if span.unit == "months":
-        base: date = received + relativedelta(months=span.amount)
-    else:
-        base = received
-        for _ in range(span.amount):
-            base = _roll(base + timedelta(days=1), calendar)
-    return _roll(base + timedelta(days=paused_days), calendar)
+        return _roll(start + relativedelta(months=span.amount), calendar)
+    day = start
+    for _ in range(span.amount):
+        day = _roll(day + timedelta(days=1), calendar)
+    return day
 
 
 def _roll(day: date, calendar: str) -> date:

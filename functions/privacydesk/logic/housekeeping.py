@@ -37,8 +37,10 @@ def close_unverified(ports: DeskPorts) -> int:
     """Close, with a notice, the rights whose identity was never confirmed within the configured days."""
     settings = ports.settings
     cutoff = ports.clock() - timedelta(days=settings.unverified_close_days)
-    waiting = ports.repo.list_cases(_BATCH, CaseFilter(state=ItemState.AWAITING_VERIFICATION.value))
-    stale = [c for c in waiting if c.received_at < cutoff]
+    stale = ports.repo.list_cases(
+        _BATCH,
+        CaseFilter(state=ItemState.AWAITING_VERIFICATION.value, received_before=cutoff, oldest_first=True),
+    )
     for case in stale:
         step = transition(
             Action.CLOSE_UNVERIFIED,

@@ -10,14 +10,22 @@ from privacydesk.logic.audit_chain import chain_events
 from privacydesk.logic.clock import Clock
 from privacydesk.logic.clocks import local_date
 from privacydesk.logic.lifecycle import Action, apply_action
-from privacydesk.logic.open_case import KeySource, open_new_case, right_items
+from privacydesk.logic.open_case import (
+    KeySource,
+    issue_verification,
+    mail_queued,
+    open_new_case,
+    right_items,
+)
 from privacydesk.logic.references import new_reference, ses_message_ids
 from privacydesk.logic.triage import triage_message
+from privacydesk.logic.verification import IDENTITY
 from privacydesk.models.case import Case
 from privacydesk.models.event import CaseEvent
 from privacydesk.models.inbound import InboundNotice, InboundRecord, MailMissingError, Outcome, StoredMail
 from privacydesk.models.rights import ItemState, MailKind, Right
 from privacydesk.models.triage import Attachment, TriageResult
+from privacydesk.models.verification import ResendLimitError
 from privacydesk.observability import logger
 
 # Enough of an oversized mail to read its headers and the start of its text.
@@ -153,6 +161,10 @@ def _inbound(notice: InboundNotice, outcome: Outcome, reason: str, ref: str | No
     return InboundRecord(notice.message_id, notice.received_at, outcome, reason, notice.object_key, ref)
 
 
+# Two items per flagged case in one transaction (at most 100): the inbound record rides with the last.
+_BOUNCE_CHUNK = 45
+
+
 def _record_bounce(notice: InboundNotice, triage: TriageResult, ports: IntakePorts) -> IntakeResult:
     cases = [case for address in triage.bounced for case in ports.repo.open_cases_of(address)]
     now = ports.clock()
@@ -165,7 +177,12 @@ def _record_bounce(notice: InboundNotice, triage: TriageResult, ports: IntakePor
         chained_case, events = chain_events(flagged, [event])
         changes.append(CaseChange(chained_case, case.version, events))
     reason = f"bounce for {len(triage.bounced)} address(es), {len(cases)} open case(s) flagged"
-    ports.repo.commit(changes, _inbound(notice, Outcome.BOUNCE_RECORDED, reason))
+    # Earlier chunks first: if a later one fails, a retry flags the earlier cases again, harmlessly,
+    # while the inbound record (written last) still lets the retry happen.
+    chunks = [changes[i : i + _BOUNCE_CHUNK] for i in range(0, len(changes), _BOUNCE_CHUNK)] or [[]]
+    for chunk in chunks[:-1]:
+        ports.repo.commit(chunk)
+    ports.repo.commit(chunks[-1], _inbound(notice, Outcome.BOUNCE_RECORDED, reason))
     return IntakeResult(Outcome.BOUNCE_RECORDED, None, reason)
 
 
@@ -214,10 +231,24 @@ def _attach_reply(
             stop_the_clock=ports.settings.stop_the_clock,
         )
         updated, events = answered.case, [event, *answered.events]
+    challenge, mails = None, []
+    if any(item.state is ItemState.AWAITING_VERIFICATION for item in updated.items):
+        # The verification mail says: if the code expired or does not work, reply and get a new one.
+        previous = ports.repo.get_challenge(case.ref, IDENTITY)
+        try:
+            challenge, mail = issue_verification(updated, ports.settings, now, ports.key(), previous)
+        except ResendLimitError:
+            logger.info("no new code on reply: resend limit reached", extra={"case": case.ref})
+        else:
+            mails = [mail]
+            events += [
+                CaseEvent(case.ref, now, "verification_resent", {"on": "reply"}, actor="requester"),
+                mail_queued(mail, now),
+            ]
     chained_case, chained = chain_events(updated, events)
     reason = "reply attached to its case"
     ports.repo.commit(
-        [CaseChange(chained_case, case.version, chained)],
+        [CaseChange(chained_case, case.version, chained, tuple(mails), challenge)],
         _inbound(notice, Outcome.REPLY_ATTACHED, reason, case.ref),
     )
     return IntakeResult(Outcome.REPLY_ATTACHED, case.ref, reason)

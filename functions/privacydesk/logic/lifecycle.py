@@ -47,6 +47,8 @@ TRANSITIONS: dict[tuple[ItemState, Action], ItemState] = {
     **{(s, Action.ASK): _S.AWAITING_REQUESTER for s in _WORKING},
     (_S.AWAITING_REQUESTER, Action.ANSWER): _S.IN_PROGRESS,
     **{(s, Action.EXTEND): _S.EXTENDED for s in (_S.RECEIVED, _S.VERIFIED, _S.IN_PROGRESS)},
+    # While waiting on the requester a running clock can still be extended: the wait goes on, extended.
+    **{(s, Action.EXTEND): s for s in (_S.AWAITING_VERIFICATION, _S.AWAITING_REQUESTER)},
     **{(s, Action.COMPLETE): _S.COMPLETED for s in _WORKING},
     **{(s, Action.DENY): _S.DENIED for s in _OPEN},
     **{(s, Action.WITHDRAW): _S.WITHDRAWN for s in _OPEN},
@@ -156,7 +158,8 @@ def _may(item: RightItem, action: Action, today: date) -> bool:
     if (item.state, action) not in TRANSITIONS:
         return False
     if action is Action.EXTEND:
-        return not item.extended and extension_open(item.clocks, today)
+        # A stopped clock has no deadline running to extend.
+        return not item.extended and item.paused_since is None and extension_open(item.clocks, today)
     return True
 
 
@@ -165,6 +168,10 @@ def _refuse(item: RightItem, action: Action) -> None:
     if action is Action.EXTEND and (item.state, action) in TRANSITIONS:
         if item.extended:
             raise ExtensionRefusedError(f"the {right} right was already extended")
+        if item.paused_since is not None:
+            raise ExtensionRefusedError(
+                f"the {right} right's clock is stopped while we wait on the requester"
+            )
         cutoff = item.clocks.extension_notice_by
         why = f"the notice cutoff was {cutoff.isoformat()}" if cutoff else "its rule allows no extension"
         raise ExtensionRefusedError(f"cannot extend the {right} right: {why}")

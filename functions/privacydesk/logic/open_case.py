@@ -58,7 +58,12 @@ def open_new_case(
     status_token: str | None = None,
 ) -> CaseChange:
     """The first write of a case: linked to an open duplicate, verification sent, every step in the trail."""
-    duplicates = [c.ref for c in repo.open_cases_of(case.requester) if set(c.rights) == set(case.rights)]
+    # Same person (an agent writes for many), same rights, still open.
+    duplicates = [
+        c.ref
+        for c in repo.open_cases_of(case.requester)
+        if c.subject_address == case.subject_address and set(c.rights) == set(case.rights)
+    ]
     if duplicates:
         # Linked, never merged: the new request still goes through its own verification.
         case = replace(case, flags=(*case.flags, "duplicate_of_open_case"))
@@ -78,12 +83,16 @@ def open_new_case(
     if any(i.needs_verification for i in case.items):
         challenge, mail = issue_verification(case, settings, now, secret)
         mails.append(mail)
-    events += [
-        CaseEvent(case.ref, now, "mail_queued", {"outbox_id": m.outbox_id, "template": m.template})
-        for m in mails
-    ]
+    events += [mail_queued(m, now) for m in mails]
     case, chained = chain_events(case, events)
     return CaseChange(case, None, chained, tuple(mails), challenge)
+
+
+def mail_queued(mail: OutboxItem, now: datetime) -> CaseEvent:
+    """The audit event that records a mail put in the outbox (the purge also finds mail through it)."""
+    return CaseEvent(
+        mail.case_ref or "", now, "mail_queued", {"outbox_id": mail.outbox_id, "template": mail.template}
+    )
 
 
 def issue_verification(
@@ -115,6 +124,8 @@ def _verification_mail(
         link=link,
         expires_at=local_date(expires_at - timedelta(seconds=1), settings.timezone),
         rights=[i.right.value for i in case.items if i.needs_verification],
-        on_behalf=case.agent is not None or case.on_behalf_of is not None,
+        on_behalf=case.on_behalf_of is not None,
+        # Who will receive our answer if the data subject confirms: the agent who wrote to us.
+        agent_address=case.requester if case.on_behalf_of else "",
     )
     return replace(mail, secret_nonce=nonce)

@@ -15,7 +15,8 @@ CODE_DIGITS = 6
 # Five guesses at a 6-digit code: a one-in-200,000 chance per issued code.
 MAX_ATTEMPTS = 5
 LINK_TTL = timedelta(hours=72)
-CODE_TTL = timedelta(hours=24)
+# The code lives as long as the link: the attempt limit, not the lifetime, is what bounds guessing.
+CODE_TTL = timedelta(hours=72)
 MAX_SENDS_PER_DAY = 5
 MIN_SECONDS_BETWEEN_SENDS = 60
 _SEND_WINDOW = timedelta(hours=24)

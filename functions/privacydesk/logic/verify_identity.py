@@ -12,10 +12,7 @@ from privacydesk.logic.verification import IDENTITY, redeem, status_token_matche
 from privacydesk.models.case import Case
 from privacydesk.models.event import CaseEvent
 from privacydesk.models.rights import ItemState
-from privacydesk.models.verification import Challenge, Redemption
 from privacydesk.observability import logger
-
-_TRIES = 3
 
 
 class VerificationFailedError(Exception):
@@ -34,20 +31,12 @@ def case_for_requester(ref: str, token: str, ports: DeskPorts) -> Case | None:
     return case
 
 
-class _RefusedError(Exception):
-    """A guess that did not redeem, with the challenge as read and as it must now be stored."""
-
-    def __init__(self, stored: Challenge, result: Redemption) -> None:
-        super().__init__(result.reason.value)
-        self.stored = stored
-        self.result = result
-
-
 def verify(ref: str, ports: DeskPorts, *, code: str | None = None, token: str | None = None) -> Case:
     """Redeem a code or link token; on success the waiting rights are verified and the requester is told.
 
-    Every guess is judged against the challenge as stored at that moment and counted before any answer,
-    and every failure looks the same, so guessing in parallel gains nothing over guessing in turn.
+    Every guess that can still count is first counted, by a write conditional on the challenge as read;
+    only a guess whose count was written gets an answer. Guesses sent in parallel therefore get no more
+    answers than guesses sent in turn, and every failure looks the same.
     """
     settings = ports.settings
     verify_step = transition(
@@ -63,8 +52,15 @@ def verify(ref: str, ports: DeskPorts, *, code: str | None = None, token: str | 
         if stored is None:
             raise VerificationFailedError("verification failed")
         result = redeem(stored, purpose=IDENTITY, now=now, key=ports.key(), code=code, token=token)
+        if result.challenge == stored:
+            # Used, expired, locked: nothing left to count, and nothing to tell.
+            logger.info("verification refused", extra={"reason": result.reason.value, "case": ref})
+            raise VerificationFailedError("verification failed")
+        counted = replace(stored, attempts=stored.attempts + 1, version=stored.version + 1)
+        ports.repo.save_challenge(counted)  # a concurrent guess counted first: this one gets no answer
         if not result.ok:
-            raise _RefusedError(stored, result)
+            logger.info("verification refused", extra={"reason": result.reason.value, "case": ref})
+            raise VerificationFailedError("verification failed")
         draft = verify_step(case, now)
         verified = [i for i in draft.case.items if i.state is ItemState.VERIFIED]
         # VERIFY moved at least one item (it raises otherwise), so there is a date to give.
@@ -72,23 +68,13 @@ def verify(ref: str, ports: DeskPorts, *, code: str | None = None, token: str | 
         rights = [i.right.value for i in verified]
         cause = str(case.chain.seq + 1)
         mail = notice("verified", draft.case, settings, now, cause=cause, rights=rights, due=due)
-        return replace(draft, mails=[mail], challenge=result.challenge)
+        used = replace(result.challenge, attempts=stored.attempts, version=counted.version + 1)
+        return replace(draft, mails=[mail], challenge=used)
 
-    for _ in range(_TRIES):
-        try:
-            return change_case(ref, step, ports)
-        except _RefusedError as refused:
-            logger.info("verification refused", extra={"reason": refused.result.reason.value, "case": ref})
-            if refused.result.challenge == refused.stored:
-                raise VerificationFailedError("verification failed") from refused
-            try:
-                ports.repo.save_challenge(refused.result.challenge)
-            except ConcurrentUpdateError:
-                continue  # someone else's guess landed first: judge this one again, then count it
-            raise VerificationFailedError("verification failed") from refused
-        except (TransitionError, ConcurrentUpdateError, CaseNotFoundError) as exc:
-            raise VerificationFailedError("verification failed") from exc
-    raise VerificationFailedError("verification failed")
+    try:
+        return change_case(ref, step, ports)
+    except (TransitionError, ConcurrentUpdateError, CaseNotFoundError) as exc:
+        raise VerificationFailedError("verification failed") from exc
 
 
 def resend(ref: str, token: str, ports: DeskPorts) -> Case:

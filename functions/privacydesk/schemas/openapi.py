@@ -100,15 +100,29 @@ def _rebase_local_refs(node: Any, root: str) -> None:
 
 
 @cache
-def _path_patterns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+def _path_patterns() -> tuple[tuple[re.Pattern[str], dict[str, Any]], ...]:
     patterns = []
-    for path, item in load_schema("openapi")["paths"].items():
+    for path, item in bundled_spec()["paths"].items():
         # A path parameter ({ref}) matches one segment, as in API Gateway.
         pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$")
-        patterns.append((pattern, tuple(m.upper() for m in _HTTP_METHODS if m in item)))
+        patterns.append((pattern, item))
     return tuple(patterns)
+
+
+def _path_item(path: str) -> dict[str, Any]:
+    return next((item for pattern, item in _path_patterns() if pattern.match(path)), {})
 
 
 def allowed_methods(path: str) -> tuple[str, ...]:
     """The methods the spec documents for a concrete path (empty when no documented path matches)."""
-    return next((methods for pattern, methods in _path_patterns() if pattern.match(path)), ())
+    item = _path_item(path)
+    return tuple(m.upper() for m in _HTTP_METHODS if m in item)
+
+
+def query_parameters(method: str, path: str) -> frozenset[str]:
+    """The query parameters the spec documents for one operation on a concrete path."""
+    item = _path_item(path)
+    declared = [*item.get("parameters", []), *item.get(method.lower(), {}).get("parameters", [])]
+    components = bundled_spec().get("components", {}).get("parameters", {})
+    resolved = [components[p["$ref"].rsplit("/", 1)[-1]] if "$ref" in p else p for p in declared]
+    return frozenset(p["name"] for p in resolved if p.get("in") == "query")

@@ -20,7 +20,8 @@ def proxy_event(
 ) -> dict[str, Any]:
     """The API Gateway REST proxy event for one HTTP request."""
     parts = urlsplit(target)
-    query = parse_qs(parts.query)
+    # API Gateway passes empty values through (?due_before= arrives as ""): so must we.
+    query = parse_qs(parts.query, keep_blank_values=True)
     return {
         "resource": parts.path,
         "path": parts.path,
