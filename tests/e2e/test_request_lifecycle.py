@@ -77,6 +77,15 @@ def test_a_request_goes_from_submission_through_verification_to_completion_with_
     assert clocks["calendar"] == case["calendar"]
     assert "art. 12(3)" in clocks["rule"]
     assert [e["seq"] for e in case["events"]] == list(range(1, len(case["events"]) + 1))
+    # AND its trail shows each move: received, awaiting verification, verified, completed
+    moves = [(e["detail"]["from"], e["detail"]["to"]) for e in case["events"] if e["type"] == "state_changed"]
+    assert moves == [
+        ("received", "awaiting_verification"),
+        ("awaiting_verification", "verified"),
+        ("verified", "completed"),
+    ]
+    mails = [e["detail"]["template"] for e in case["events"] if e["type"] == "mail_queued"]
+    assert mails == ["acknowledgement", "verification_request", "verified", "completion"]
     # AND the audit chain is intact, checked against the head anchored when the case closed
     audit = stack.cli("audit", "verify", ref)
     assert audit.returncode == 0, audit.stdout + audit.stderr

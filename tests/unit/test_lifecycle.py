@@ -20,6 +20,7 @@ from privacydesk.logic.lifecycle import (
     ExtensionRefusedError,
     TransitionError,
     apply_action,
+    opened,
 )
 from privacydesk.logic.open_case import right_items
 from privacydesk.models.case import Case, RightItem
@@ -58,7 +59,7 @@ def _case(
     stop_the_clock: bool = True,
 ) -> Case:
     items = right_items(rights, regime, _at(received), _settings(calendar, stop_the_clock))
-    return Case(
+    case = Case(
         REF,
         "ana@example.org",
         "en",
@@ -70,6 +71,8 @@ def _case(
         "raw/m-1",
         calendar=calendar,
     )
+    # As a case opens: rights that need verification move from received to waiting for it.
+    return opened(case, now=_at(received), today=received, stop_the_clock=stop_the_clock).case
 
 
 def _act(
@@ -520,6 +523,7 @@ def _expected_moves(
         item.right
         for item in case.items
         if (item.state, action) in TRANSITIONS
+        and (action is not _A.REQUIRE_VERIFICATION or item.needs_verification)
         and (
             action is not _A.EXTEND
             or (not item.extended and item.paused_since is None and extension_open(item.clocks, today))
@@ -668,6 +672,7 @@ def test_terminal_states_have_no_way_out_in_the_table() -> None:
     # verification
     assert not [key for key in TRANSITIONS if key[0] in TERMINAL_STATES]
     into_waiting = {src for (src, _), dst in TRANSITIONS.items() if dst is _S.AWAITING_VERIFICATION}
-    assert into_waiting == {_S.AWAITING_VERIFICATION}
+    # (from received only as a case opens, for a right that needs it; from itself by an extension)
+    assert into_waiting == {_S.RECEIVED, _S.AWAITING_VERIFICATION}
     # AND completion is reachable only from states a verification-needing item enters through VERIFY
     assert {s for (s, a) in TRANSITIONS if a is _A.COMPLETE}.isdisjoint({_S.AWAITING_VERIFICATION})

@@ -30,7 +30,8 @@ def _known_query_only(app: APIGatewayRestResolver, next_middleware: NextMiddlewa
     event = app.current_event
     values = event.multi_value_query_string_parameters or {}
     given = set(values) | set(event.query_string_parameters or {})
-    if allowed_methods(event.path):
+    # Only for a documented operation: an undocumented method gets its 405, whatever its query.
+    if event.http_method in allowed_methods(event.path):
         if given - query_parameters(event.http_method, event.path):
             return error_response(400, "bad_request", "unknown query parameter")
         if any(len(v) > 1 for v in values.values()):

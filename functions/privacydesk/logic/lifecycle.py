@@ -15,6 +15,7 @@ from privacydesk.models.rights import ItemState, Right
 class Action(StrEnum):
     """Something that moves a right item: by the requester, the privacy team or the desk itself."""
 
+    REQUIRE_VERIFICATION = "require_verification"
     VERIFY = "verify"
     START = "start"
     ASK = "ask"
@@ -38,9 +39,12 @@ _OPEN = (
 
 _WORKING = (_S.RECEIVED, _S.VERIFIED, _S.IN_PROGRESS, _S.EXTENDED)
 
-# Every allowed move, and nothing else. An item that needs verification starts in awaiting_verification,
-# and only VERIFY leads out of it towards fulfilment: completion without verification is unreachable.
+# Every allowed move, and nothing else. An item that needs verification is moved to awaiting_verification
+# as its case opens, and only VERIFY leads out of it towards fulfilment: completion without verification
+# is unreachable.
 TRANSITIONS: dict[tuple[ItemState, Action], ItemState] = {
+    # Only for rights that need it, and only as a new case opens (open_case.py).
+    (_S.RECEIVED, Action.REQUIRE_VERIFICATION): _S.AWAITING_VERIFICATION,
     (_S.AWAITING_VERIFICATION, Action.VERIFY): _S.VERIFIED,
     (_S.RECEIVED, Action.START): _S.IN_PROGRESS,
     (_S.VERIFIED, Action.START): _S.IN_PROGRESS,
@@ -123,16 +127,18 @@ def apply_action(
     return Change(updated, tuple(events), tuple(chosen))
 
 
+def opened(case: Case, *, now: datetime, today: date, stop_the_clock: bool = True) -> Change:
+    """A new case as it opens: rights that need verification move from received to waiting for it."""
+    if not any(item.needs_verification for item in case.items):
+        return Change(case, (), ())
+    return apply_action(
+        case, Action.REQUIRE_VERIFICATION, now=now, today=today, actor="system", stop_the_clock=stop_the_clock
+    )
+
+
 def allowed_actions(item: RightItem, today: date) -> tuple[Action, ...]:
     """What can be done to an item today (the console and the CLI offer these)."""
     return tuple(action for action in Action if _may(item, action, today))
-
-
-def paused_at_open(item: RightItem, regime: str, today: date, stop_the_clock: bool) -> RightItem:
-    """A new item waiting on the requester from the start has its clock stopped where the law allows."""
-    if stop_the_clock and stops_the_clock(regime) and item.state in WAITING_STATES:
-        return replace(item, paused_since=today)
-    return item
 
 
 def _chosen(case: Case, action: Action, rights: Sequence[Right] | None, today: date) -> list[Right]:
@@ -157,6 +163,8 @@ def _chosen(case: Case, action: Action, rights: Sequence[Right] | None, today: d
 def _may(item: RightItem, action: Action, today: date) -> bool:
     if (item.state, action) not in TRANSITIONS:
         return False
+    if action is Action.REQUIRE_VERIFICATION:
+        return item.needs_verification
     if action is Action.EXTEND:
         # A stopped clock has no deadline running to extend.
         return not item.extended and item.paused_since is None and extension_open(item.clocks, today)

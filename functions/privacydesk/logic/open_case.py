@@ -8,7 +8,7 @@ from privacydesk.config import Settings
 from privacydesk.dal.interface import CaseChange, CaseRepository
 from privacydesk.logic.audit_chain import chain_events
 from privacydesk.logic.clocks import compute_clocks, local_date
-from privacydesk.logic.lifecycle import paused_at_open
+from privacydesk.logic.lifecycle import opened
 from privacydesk.logic.notices import notice
 from privacydesk.logic.verification import (
     CODE_SLOT,
@@ -30,25 +30,23 @@ KeySource = Callable[[], bytes]
 def right_items(
     rights: Sequence[Right], regime: str, received_at: datetime, settings: Settings
 ) -> tuple[RightItem, ...]:
-    """One item per right with its legal clocks; a waiting item's clock starts stopped where allowed."""
+    """One received item per right, with its legal clocks (open_new_case moves those needing verification)."""
     today = local_date(received_at, settings.timezone)
     return tuple(_item(right, regime, today, settings) for right in dict.fromkeys(rights))
 
 
 def _item(right: Right, regime: str, today: date, settings: Settings) -> RightItem:
-    needs = right in RIGHTS_NEEDING_VERIFICATION
-    item = RightItem(
+    return RightItem(
         right=right,
-        state=ItemState.AWAITING_VERIFICATION if needs else ItemState.RECEIVED,
-        needs_verification=needs,
+        state=ItemState.RECEIVED,
+        needs_verification=right in RIGHTS_NEEDING_VERIFICATION,
         clocks=compute_clocks(regime, right.value, today, settings.holiday_calendar),
     )
-    return paused_at_open(item, regime, today, settings.stop_the_clock)
 
 
 def open_new_case(
     case: Case,
-    opened: CaseEvent,
+    opened_event: CaseEvent,
     outbox: Sequence[OutboxItem],
     *,
     repo: CaseRepository,
@@ -67,13 +65,13 @@ def open_new_case(
     if duplicates:
         # Linked, never merged: the new request still goes through its own verification.
         case = replace(case, flags=(*case.flags, "duplicate_of_open_case"))
-        opened = replace(opened, detail={**opened.detail, "duplicate_of": duplicates})
-    events = [opened]
-    events += [
-        CaseEvent(case.ref, now, "clock_paused", {"right": i.right.value, "reason": "awaiting verification"})
-        for i in case.items
-        if i.paused_since is not None
-    ]
+        opened_event = replace(opened_event, detail={**opened_event.detail, "duplicate_of": duplicates})
+    # Received, then at once waiting for verification where the right needs it (clocks stop if allowed).
+    opening = opened(
+        case, now=now, today=local_date(now, settings.timezone), stop_the_clock=settings.stop_the_clock
+    )
+    case = opening.case
+    events = [opened_event, *opening.events]
     mails = list(outbox)
     challenge = None
     secret = key() if status_token or any(i.needs_verification for i in case.items) else b""
