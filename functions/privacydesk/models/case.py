@@ -7,12 +7,13 @@ from privacydesk.models.clocks import Clocks
 from privacydesk.models.event import ChainHead
 from privacydesk.models.rights import TERMINAL_STATES, ItemState, Right
 
-# Which open state speaks for the whole case: the one that most needs someone to act.
+# Which open state speaks for the whole case: waiting on the requester first, then the furthest step the
+# requester took (an opt-out that needs no check must not make a verified request look just received).
 _CASE_STATE_PRIORITY = (
     ItemState.AWAITING_VERIFICATION,
     ItemState.AWAITING_REQUESTER,
-    ItemState.RECEIVED,
     ItemState.VERIFIED,
+    ItemState.RECEIVED,
     ItemState.IN_PROGRESS,
     ItemState.EXTENDED,
 )
