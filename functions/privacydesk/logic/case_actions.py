@@ -84,15 +84,17 @@ def change_case(ref: str, step: Step, ports: DeskPorts) -> Case:
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-def anchor_head(case: Case, ports: DeskPorts, reason: str) -> None:
+def anchor_head(case: Case, ports: DeskPorts, reason: str) -> bool:
     """Copy the chain head to the evidence bucket; the scheduled sweep retries anything missed here."""
     if ports.heads is None:
-        return
+        return False
     try:
         ports.heads.put_head(case.ref, case.chain, ports.clock(), reason)
         ports.repo.mark_anchored(case.ref, case.chain.seq)
     except Exception:  # noqa: BLE001 - the closing write is done; the sweep anchors it later
         logger.exception("chain head not anchored yet", extra={"case": case.ref})
+        return False
+    return True
 
 
 def transition(

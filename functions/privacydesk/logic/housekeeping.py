@@ -26,11 +26,8 @@ class ObjectEraser(Protocol):
 
 
 def anchor_chains(ports: DeskPorts) -> int:
-    """Write the head of every chain that grew since its last anchor to the evidence bucket."""
-    cases = ports.repo.cases_to_anchor(_BATCH)
-    for case in cases:
-        anchor_head(case, ports, "periodic")
-    return len(cases)
+    """Write the head of every chain that grew since its last anchor; returns how many were written."""
+    return sum(anchor_head(case, ports, "periodic") for case in ports.repo.cases_to_anchor(_BATCH))
 
 
 def close_unverified(ports: DeskPorts) -> int:

@@ -226,6 +226,8 @@ def _print_case(case: dict[str, Any]) -> None:
     print(f"{case['ref']}  {case['state']}  due {_cell(case.get('due'))}")
     agent = case.get("agent")
     paused = f"stopped ({case.get('paused_days', 0)} days paused)" if case.get("paused") else "running"
+    if case.get("closed_at"):
+        paused = "closed"
     facts = [
         ("requester", case.get("requester")),
         ("for", case.get("on_behalf_of")),
