@@ -38,6 +38,7 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8080"
     retention_months: int = 24
     unverified_close_days: int = 30
+    team_language: str = "en"
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -119,6 +120,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         public_base_url=(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8080").rstrip("/"),
         retention_months=_retention(env),
         unverified_close_days=_positive_int(env, "UNVERIFIED_CLOSE_DAYS", 30),
+        team_language=(env.get("TEAM_LANGUAGE") or "en").strip().lower(),
     )
 
 

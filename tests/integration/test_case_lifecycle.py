@@ -167,10 +167,18 @@ def test_a_request_goes_from_submission_to_completion_with_one_mail_per_step(
     report = audit(desk, ref)
     assert report["ok"] is True
     assert report["first_broken_seq"] is None
-    assert report["events"] == len(done["events"])
+    final = case_detail(desk, ref)
+    assert report["events"] == len(final["events"])
     assert report["anchors_checked"] >= 1
     last = done["events"][-1]["seq"]
     assert f"chain-heads/{ref}/{last:010d}.json" in anchored_keys(desk, ref)
+    # AND each mail's SES message id is on the outbox item and on the case's timeline
+    sent_events = {
+        e["detail"]["outbox_id"]: e["detail"]["ses_message_id"]
+        for e in final["events"]
+        if e["type"] == "mail_sent"
+    }
+    assert sent_events == {m["id"]: m["ses_message_id"] for m in mails}
 
 
 # ------------------------------------------------------------------------------------------- tampering

@@ -1,8 +1,9 @@
 """The DynamoDB implementation of the case repository (single table)."""
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -40,9 +41,20 @@ def from_dynamo(image: dict[str, Any]) -> it.Item:
 class DynamoCaseRepository:
     """Cases, timelines, outbox and inbound log in one table; every write is conditional."""
 
-    def __init__(self, table: str, client: Any) -> None:
+    def __init__(
+        self,
+        table: str,
+        client: Any,
+        *,
+        next_due: Callable[[Case], datetime | None] | None = None,
+        unsent_after: timedelta = timedelta(minutes=10),
+    ) -> None:
         self._table = table
         self._db = client
+        # When a case next needs a scheduled action (reminder, escalation): the logic decides, the DAL
+        # only indexes it. An outbox item not sent `unsent_after` its creation is swept.
+        self._next_due = next_due or (lambda case: None)
+        self._unsent_after = unsent_after
 
     def get_case(self, ref: str) -> Case | None:
         """The case with this reference, or None."""
@@ -64,7 +76,8 @@ class DynamoCaseRepository:
     def _change_ops(self, change: CaseChange) -> list[dict[str, Any]]:
         expected = change.expected_version
         stored = replace(change.case, version=(expected or 0) + 1)
-        case_put = {"Put": {"TableName": self._table, "Item": to_dynamo(it.case_to_item(stored))}}
+        item = it.case_to_item(stored, self._next_due(stored) if stored.is_open else None)
+        case_put = {"Put": {"TableName": self._table, "Item": to_dynamo(item)}}
         if expected is None:
             case_put["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
         else:
@@ -72,7 +85,7 @@ class DynamoCaseRepository:
             case_put["Put"]["ExpressionAttributeValues"] = to_dynamo({":expected": expected})
         ops = [case_put]
         ops += [self._put_new(it.event_to_item(e)) for e in change.events]
-        ops += [self._put_new(it.outbox_to_item(o)) for o in change.outbox]
+        ops += [self._put_new(self._outbox_item(o)) for o in change.outbox]
         if change.challenge:
             ops.append(self._challenge_put(change.challenge))
         return ops
@@ -144,25 +157,58 @@ class DynamoCaseRepository:
         """Most recent inbound records first."""
         return [it.item_to_inbound(i) for i in self._listing(it.INBOUND_LISTING, limit)]
 
-    def mark_sent(self, item: OutboxItem, ses_message_id: str, sent_at: datetime) -> bool:
-        """Mark a pending item sent and link the SES message id to its case, atomically."""
-        update = {
-            "Update": {
-                "TableName": self._table,
-                "Key": to_dynamo(it.outbox_key(item.outbox_id)),
-                "UpdateExpression": "SET #s = :sent, sent_at = :at, ses_message_id = :mid",
-                "ConditionExpression": "#s = :pending",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": to_dynamo(
+    def claim_outbox(self, outbox_id: str, now: datetime, stale_before: datetime) -> OutboxItem | None:
+        """Take an item to send: pending, parked and ready, or claimed by a sender presumed dead."""
+        claim = uuid.uuid4().hex
+        try:
+            response = self._db.update_item(
+                TableName=self._table,
+                Key=to_dynamo(it.outbox_key(outbox_id)),
+                UpdateExpression="SET #s = :sending, claim_id = :claim, claimed_at = :now, gsi3sk = :due "
+                "ADD attempts :one",
+                ConditionExpression="#s = :pending OR (#s = :parked AND retry_at <= :now) "
+                "OR (#s = :sending AND claimed_at < :stale)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=to_dynamo(
                     {
-                        ":sent": OutboxStatus.SENT.value,
+                        ":sending": OutboxStatus.SENDING.value,
                         ":pending": OutboxStatus.PENDING.value,
-                        ":at": sent_at.isoformat(),
-                        ":mid": ses_message_id,
+                        ":parked": OutboxStatus.PARKED.value,
+                        ":claim": claim,
+                        ":now": now.isoformat(),
+                        ":stale": stale_before.isoformat(),
+                        # Kept in the sweep's index: if this sender dies, its claim goes stale and is retaken.
+                        ":due": it.due_keys(it.DUE_OUTBOX, now + (now - stale_before), outbox_id)["gsi3sk"],
+                        ":one": 1,
                     }
                 ),
-            }
-        }
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise RepositoryError(f"update_item failed: {exc.response['Error']['Code']}") from exc
+        return it.item_to_outbox(from_dynamo(response["Attributes"]))
+
+    def release_outbox(self, item: OutboxItem, *, retry_at: datetime | None, reason: str) -> bool:
+        """Give a claimed item back: pending at once, or parked until `retry_at` (SES quota)."""
+        status = OutboxStatus.PARKED if retry_at else OutboxStatus.PENDING
+        again = retry_at or (item.claimed_at or datetime.now(UTC)) + self._unsent_after
+        return self._settle(
+            item,
+            "SET #s = :status, failure = :reason, retry_at = :retry, gsi3sk = :due REMOVE claim_id",
+            {
+                ":status": status.value,
+                ":reason": reason,
+                ":retry": again.isoformat(),
+                ":due": it.due_keys(it.DUE_OUTBOX, again, item.outbox_id)["gsi3sk"],
+            },
+        )
+
+    def mark_sent(
+        self, item: OutboxItem, ses_message_id: str, sent_at: datetime, case: CaseChange | None = None
+    ) -> bool:
+        """Mark a claimed item sent, link the SES id to its case and write the case's event, atomically."""
         link = {
             **it.sent_key(ses_message_id),
             "entity": "sent",
@@ -171,13 +217,81 @@ class DynamoCaseRepository:
         }
         if item.case_ref:
             link["case_ref"] = item.case_ref
+        extra = [{"Put": {"TableName": self._table, "Item": to_dynamo(link)}}]
+        extra += self._change_ops(case) if case else []
+        return self._settle(
+            item,
+            "SET #s = :status, sent_at = :at, ses_message_id = :mid REMOVE gsi3pk, gsi3sk, claim_id, failure",
+            {":status": OutboxStatus.SENT.value, ":at": sent_at.isoformat(), ":mid": ses_message_id},
+            extra,
+        )
+
+    def mark_failed(
+        self, item: OutboxItem, reason: str, alert: OutboxItem | None, case: CaseChange | None = None
+    ) -> bool:
+        """Mark a claimed item failed for good, with the team's alert and the case's event, atomically."""
+        extra = [self._put_new(self._outbox_item(alert))] if alert else []
+        extra += self._change_ops(case) if case else []
+        return self._settle(
+            item,
+            "SET #s = :status, failure = :reason REMOVE gsi3pk, gsi3sk, claim_id",
+            {":status": OutboxStatus.FAILED.value, ":reason": reason},
+            extra,
+        )
+
+    def _settle(
+        self, item: OutboxItem, update: str, values: dict[str, Any], extra: list[dict[str, Any]] | None = None
+    ) -> bool:
+        """Apply `update` to an item only while this sender's claim holds; False if it no longer does."""
+        op = {
+            "Update": {
+                "TableName": self._table,
+                "Key": to_dynamo(it.outbox_key(item.outbox_id)),
+                "UpdateExpression": update,
+                "ConditionExpression": "#s = :claimed AND claim_id = :claim",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": to_dynamo(
+                    {**values, ":claimed": OutboxStatus.SENDING.value, ":claim": item.claim_id or "-"}
+                ),
+            }
+        }
         try:
-            self._transact(
-                [update, {"Put": {"TableName": self._table, "Item": to_dynamo(link)}}], inbound_first=False
-            )
-        except ConcurrentUpdateError:
-            return False
+            self._transact([op, *(extra or [])], inbound_first=False)
+        except ConcurrentUpdateError as exc:
+            if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
+                return False  # the claim is gone: another sender took the item over
+            raise
         return True
+
+    def get_outbox(self, outbox_id: str) -> OutboxItem | None:
+        """One outbox item, or None."""
+        item = self._get(it.outbox_key(outbox_id))
+        return it.item_to_outbox(item) if item else None
+
+    def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]:
+        """Outbox items not settled whose time to be (re)tried has come, oldest first; reads only those."""
+        return [it.item_to_outbox(i) for i in self._due(it.DUE_OUTBOX, now, limit)]
+
+    def due_cases(self, now: datetime, limit: int) -> list[Case]:
+        """Open cases whose next scheduled action has come, oldest first; reads only those."""
+        return [it.item_to_case(i) for i in self._due(it.DUE_CASES, now, limit)]
+
+    def _due(self, partition: str, now: datetime, limit: int) -> list[it.Item]:
+        response = self._call(
+            "query",
+            TableName=self._table,
+            IndexName="gsi3",
+            KeyConditionExpression="gsi3pk = :pk AND gsi3sk <= :now",
+            ExpressionAttributeValues={
+                ":pk": {"S": partition},
+                # "~" sorts after "#": every item due at or before this instant.
+                ":now": {"S": now.astimezone(UTC).isoformat() + "~"},
+            },
+            Limit=limit,
+            ReturnConsumedCapacity="TOTAL",
+        )
+        self.last_due_read = int(response.get("ScannedCount", 0))
+        return [from_dynamo(raw) for raw in response.get("Items", [])]
 
     def get_challenge(self, ref: str, purpose: str) -> Challenge | None:
         """The case's verification challenge for this purpose, or None."""
@@ -330,6 +444,9 @@ class DynamoCaseRepository:
                 break
         return items[:limit]
 
+    def _outbox_item(self, out: OutboxItem) -> it.Item:
+        return it.outbox_to_item(out, due_at=out.created_at + self._unsent_after)
+
     def _challenge_put(self, challenge: Challenge) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self._table, "Item": to_dynamo(it.challenge_to_item(challenge))}
         if challenge.version == 1:
@@ -363,7 +480,7 @@ class DynamoCaseRepository:
             reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
             if inbound_first and reasons and reasons[0] == "ConditionalCheckFailed":
                 raise DuplicateInboundError("inbound message already processed") from exc
-            raise ConcurrentUpdateError(f"transaction cancelled: {reasons}") from exc
+            raise ConcurrentUpdateError(f"transaction cancelled: {reasons}", reasons) from exc
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         try:

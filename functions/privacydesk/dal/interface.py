@@ -23,6 +23,11 @@ class DuplicateInboundError(RepositoryError):
 class ConcurrentUpdateError(RepositoryError):
     """Someone changed the record since it was read; read it again and retry."""
 
+    def __init__(self, message: str, reasons: Sequence[str | None] = ()) -> None:
+        super().__init__(message)
+        # DynamoDB's cancellation reason for each operation of the transaction, in order.
+        self.reasons = tuple(reasons)
+
 
 @dataclass(frozen=True)
 class CaseChange:
@@ -104,8 +109,36 @@ class CaseRepository(Protocol):
         """Most recent inbound records first (quarantines included)."""
         ...
 
-    def mark_sent(self, item: OutboxItem, ses_message_id: str, sent_at: datetime) -> bool:
-        """Mark a pending outbox item sent; False if it was not pending any more."""
+    def claim_outbox(self, outbox_id: str, now: datetime, stale_before: datetime) -> OutboxItem | None:
+        """Claim an item to send: pending, parked and ready, or claimed before `stale_before`; else None."""
+        ...
+
+    def release_outbox(self, item: OutboxItem, *, retry_at: datetime | None, reason: str) -> bool:
+        """Give a claimed item back, pending or parked until `retry_at`; False if the claim was lost."""
+        ...
+
+    def mark_sent(
+        self, item: OutboxItem, ses_message_id: str, sent_at: datetime, case: CaseChange | None = None
+    ) -> bool:
+        """Mark a claimed item sent, with its case's timeline event; False if the claim was lost."""
+        ...
+
+    def mark_failed(
+        self, item: OutboxItem, reason: str, alert: OutboxItem | None, case: CaseChange | None = None
+    ) -> bool:
+        """Mark a claimed item failed, with the team alert and the case event; False if the claim was lost."""
+        ...
+
+    def get_outbox(self, outbox_id: str) -> OutboxItem | None:
+        """One outbox item, or None."""
+        ...
+
+    def due_outbox(self, now: datetime, limit: int) -> list[OutboxItem]:
+        """Unsettled outbox items whose time to be (re)tried has come (the sparse due index)."""
+        ...
+
+    def due_cases(self, now: datetime, limit: int) -> list[Case]:
+        """Open cases whose next scheduled action has come (the sparse due index)."""
         ...
 
     def get_challenge(self, ref: str, purpose: str) -> Challenge | None:

@@ -2,7 +2,7 @@
 
 import hashlib
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,9 @@ from privacydesk.models.verification import Challenge
 Item = dict[str, Any]
 
 CASE_LISTING = "CASES"
+# The sparse index of what is due: only outbox items not yet settled and open cases with a next action.
+DUE_OUTBOX = "DUE#OUTBOX"
+DUE_CASES = "DUE#CASE"
 OUTBOX_LISTING = "OUTBOX"
 INBOUND_LISTING = "INBOUND"
 
@@ -80,8 +83,11 @@ def item_to_purge_record(item: Item) -> PurgeRecord:
     )
 
 
-def case_to_item(case: Case) -> Item:
-    """A case as a DynamoDB item, with its derived state, due date and rights for listings and filters."""
+def case_to_item(case: Case, next_due_at: datetime | None = None) -> Item:
+    """A case as a DynamoDB item, with its derived state, due date and rights for listings and filters.
+
+    `next_due_at` (when a scheduled action next falls due) puts the case in the sparse due index.
+    """
     sort = f"{case.received_at.isoformat()}#{case.ref}"
     item: Item = {
         **case_key(case.ref),
@@ -103,6 +109,7 @@ def case_to_item(case: Case) -> Item:
         "verdicts": dict(case.verdicts),
         "evidence": {k: list(v) for k, v in case.evidence.items()},
         "flags": list(case.flags),
+        "done": list(case.done),
         "chain_seq": case.chain.seq,
         "chain_hash": case.chain.hash,
         "version": case.version,
@@ -122,6 +129,8 @@ def case_to_item(case: Case) -> Item:
         "agent": asdict(case.agent) if case.agent else None,
     }
     item.update({k: v for k, v in optional.items() if v is not None})
+    if next_due_at is not None:
+        item.update(due_keys(DUE_CASES, next_due_at, case.ref))
     return item
 
 
@@ -147,6 +156,7 @@ def item_to_case(item: Item) -> Case:
         verdicts=dict(item.get("verdicts", {})),
         evidence={k: list(v) for k, v in item.get("evidence", {}).items()},
         flags=tuple(item.get("flags", ())),
+        done=tuple(item.get("done", ())),
         assignee=item.get("assignee"),
         verified_at=_moment(item.get("verified_at")),
         closed_at=_moment(item.get("closed_at")),
@@ -282,8 +292,13 @@ def item_to_challenge(item: Item) -> Challenge:
     )
 
 
-def outbox_to_item(out: OutboxItem) -> Item:
-    """An outbox item; the stream that carries its insert is what triggers the sender."""
+def due_keys(partition: str, at: datetime, ident: str) -> Item:
+    """The sparse-index attributes that make an item show up in the sweep from `at` on."""
+    return {"gsi3pk": partition, "gsi3sk": f"{at.astimezone(UTC).isoformat()}#{ident}"}
+
+
+def outbox_to_item(out: OutboxItem, due_at: datetime | None = None) -> Item:
+    """An outbox item; the stream that carries its insert is what triggers the sender, the sweep the rest."""
     item: Item = {
         **outbox_key(out.outbox_id),
         "entity": "outbox",
@@ -298,6 +313,7 @@ def outbox_to_item(out: OutboxItem) -> Item:
         "status": out.status.value,
         "gsi1pk": OUTBOX_LISTING,
         "gsi1sk": f"{out.created_at.isoformat()}#{out.outbox_id}",
+        **(due_keys(DUE_OUTBOX, due_at, out.outbox_id) if due_at else {}),
     }
     optional = {
         "case_ref": out.case_ref,
@@ -305,8 +321,17 @@ def outbox_to_item(out: OutboxItem) -> Item:
         "sent_at": out.sent_at.isoformat() if out.sent_at else None,
         "ses_message_id": out.ses_message_id,
         "secret_nonce": out.secret_nonce,
+        "html": out.html,
+        "claim_id": out.claim_id,
+        "claimed_at": out.claimed_at.isoformat() if out.claimed_at else None,
+        "retry_at": out.retry_at.isoformat() if out.retry_at else None,
+        "failure": out.failure,
+        "delivery": out.delivery,
     }
     item.update({k: v for k, v in optional.items() if v is not None})
+    item["attempts"] = out.attempts
+    item["delivery_events"] = list(out.delivery_events)
+    item["duplicate_sends"] = out.duplicate_sends
     return item
 
 
@@ -328,6 +353,15 @@ def item_to_outbox(item: Item) -> OutboxItem:
         sent_at=datetime.fromisoformat(sent_at) if sent_at else None,
         ses_message_id=item.get("ses_message_id"),
         secret_nonce=item.get("secret_nonce"),
+        html=item.get("html"),
+        attempts=int(item.get("attempts", 0)),
+        claim_id=item.get("claim_id"),
+        claimed_at=_moment(item.get("claimed_at")),
+        retry_at=_moment(item.get("retry_at")),
+        failure=item.get("failure"),
+        delivery=item.get("delivery"),
+        delivery_events=tuple(item.get("delivery_events", ())),
+        duplicate_sends=int(item.get("duplicate_sends", 0)),
     )
 
 

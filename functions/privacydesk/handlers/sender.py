@@ -16,28 +16,29 @@ from privacydesk.handlers.keys import verification_key
 from privacydesk.integrations.aws import client
 from privacydesk.integrations.ses_sender import SesSender
 from privacydesk.logic.clock import system_clock
-from privacydesk.logic.send_outbox import send_item
+from privacydesk.logic.send_outbox import SendPorts, send_item
 from privacydesk.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @cache
-def _sender() -> SesSender:
-    return SesSender(client("sesv2"), get_settings().ses_configuration_set)
+def send_ports() -> SendPorts:
+    """SES, the case store, the clock, settings and the signing key, as the sender needs them."""
+    settings = get_settings()
+    return SendPorts(
+        sender=SesSender(client("sesv2"), settings.ses_configuration_set),
+        repo=get_repository(),
+        clock=system_clock,
+        settings=settings,
+        key=verification_key,
+    )
 
 
 def record_handler(record: DynamoDBRecord) -> dict[str, Any]:
-    """Send the outbox item carried by one stream record."""
-    image = record.raw_event["dynamodb"]["NewImage"]
-    result = send_item(
-        outbox_from_image(image),
-        sender=_sender(),
-        repo=get_repository(),
-        clock=system_clock,
-        settings=get_settings(),
-        key=verification_key,
-    )
+    """Send the outbox item whose insert this stream record carries."""
+    outbox_id = outbox_from_image(record.raw_event["dynamodb"]["NewImage"]).outbox_id
+    result = send_item(outbox_id, send_ports())
     logger.info("outbox item processed", extra={"outbox_id": result.outbox_id, "reason": result.reason})
     metrics.add_metric(
         name="outbox_sent" if result.sent else "outbox_skipped", unit=MetricUnit.Count, value=1

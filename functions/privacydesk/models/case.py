@@ -77,6 +77,8 @@ class Case:
     verdicts: dict[str, str] = field(default_factory=dict)
     evidence: dict[str, list[str]] = field(default_factory=dict, repr=False)
     flags: tuple[str, ...] = ()
+    # Scheduled actions already taken (reminders, escalations; "acknowledged"), so none is taken twice.
+    done: tuple[str, ...] = ()
     assignee: str | None = None
     verified_at: datetime | None = None
     closed_at: datetime | None = None

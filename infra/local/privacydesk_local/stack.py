@@ -262,7 +262,7 @@ def reset_caches() -> None:
         config.get_settings,
         dal.get_repository,
         inbound_email._intake,
-        sender._sender,
+        sender.send_ports,
         api._failures,
         ports.desk_ports,
         ports.mail_store,
