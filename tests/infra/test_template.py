@@ -462,7 +462,7 @@ def test_tables_buckets_and_queues_are_created_from_the_template(local_resources
     sqs = boto3.client("sqs", region_name=REGION)
     # THEN the cases table has both indexes and a stream
     cases = dynamodb.describe_table(TableName=local_resources.tables["CasesTable"])["Table"]
-    assert {index["IndexName"] for index in cases["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2"}
+    assert {index["IndexName"] for index in cases["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2", "gsi3"}
     assert cases["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     assert local_resources.streams["CasesTable"] == cases["LatestStreamArn"]
     # AND the idempotency table expires items
@@ -483,6 +483,7 @@ def test_tables_buckets_and_queues_are_created_from_the_template(local_resources
         "InboundFailureQueue",
         "SenderFailureQueue",
         "HousekeepingFailureQueue",
+        "SesEventsFailureQueue",
     }
     for url in local_resources.queues.values():
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["MessageRetentionPeriod"])
@@ -515,7 +516,8 @@ def test_function_environment_resolves_to_strings(
     assert environment["DEFAULT_REGIME"] == "gdpr"
     assert environment["ORG_TIMEZONE"] == "UTC"
     assert environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
-    if logical_id == "SenderFunction":
+    # The functions that send mail (the sender, and the housekeeping sweep) send through the set.
+    if logical_id in {"SenderFunction", "HousekeepingFunction"}:
         assert environment["SES_CONFIGURATION_SET"] == "ConfigurationSet"
     else:
         assert "SES_CONFIGURATION_SET" not in environment

@@ -263,6 +263,56 @@ class DynamoCaseRepository:
             raise
         return True
 
+    def outbox_id_for_sent_message(self, ses_message_id: str) -> str | None:
+        """The outbox item an SES message id was sent for, or None."""
+        item = self._get(it.sent_key(ses_message_id))
+        return item.get("outbox_id") if item else None
+
+    def record_delivery(
+        self,
+        item: OutboxItem,
+        event_key: str,
+        *,
+        delivery: str | None,
+        duplicate: bool,
+        case: CaseChange | None,
+        alert: OutboxItem | None,
+    ) -> None:
+        """Record one SES event on the item (once: its key), with the case's event and the team's alert."""
+        values: it.Item = {
+            ":key": event_key,
+            ":keys": [event_key],
+            ":empty": [],
+            ":dup": 1 if duplicate else 0,
+        }
+        update = (
+            "SET delivery_events = list_append(if_not_exists(delivery_events, :empty), :keys)"
+            " ADD duplicate_sends :dup"
+        )
+        condition = "NOT contains(delivery_events, :key)"
+        if delivery is not None:
+            update = update.replace(" ADD", ", delivery = :delivery ADD")
+            values[":delivery"] = delivery
+        # The outcome read is still the stored one: two events racing cannot undo each other.
+        if item.delivery is None:
+            condition += " AND attribute_not_exists(delivery)"
+        else:
+            condition += " AND delivery = :old"
+            values[":old"] = item.delivery
+        op = {
+            "Update": {
+                "TableName": self._table,
+                "Key": to_dynamo(it.outbox_key(item.outbox_id)),
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": to_dynamo(values),
+            }
+        }
+        ops = [op, *(self._change_ops(case) if case else [])]
+        if alert:
+            ops.append(self._put_new(self._outbox_item(alert)))
+        self._transact(ops, inbound_first=False)
+
     def get_outbox(self, outbox_id: str) -> OutboxItem | None:
         """One outbox item, or None."""
         item = self._get(it.outbox_key(outbox_id))

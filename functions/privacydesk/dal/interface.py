@@ -129,6 +129,23 @@ class CaseRepository(Protocol):
         """Mark a claimed item failed, with the team alert and the case event; False if the claim was lost."""
         ...
 
+    def outbox_id_for_sent_message(self, ses_message_id: str) -> str | None:
+        """The outbox item an SES message id was sent for, or None."""
+        ...
+
+    def record_delivery(
+        self,
+        item: OutboxItem,
+        event_key: str,
+        *,
+        delivery: str | None,
+        duplicate: bool,
+        case: CaseChange | None,
+        alert: OutboxItem | None,
+    ) -> None:
+        """Record one SES event on an item, once (ConcurrentUpdateError if it changed or has it already)."""
+        ...
+
     def get_outbox(self, outbox_id: str) -> OutboxItem | None:
         """One outbox item, or None."""
         ...

@@ -6,10 +6,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from privacydesk.handlers.ports import desk_ports, mail_store
-from privacydesk.logic.housekeeping import anchor_chains, close_unverified, purge_expired
+from privacydesk.handlers.sender import send_ports
+from privacydesk.logic.housekeeping import anchor_chains, close_unverified, purge_expired, sweep_outbox
 from privacydesk.observability import logger, metrics, tracer
 
 JOBS = {
+    "sweep": lambda: sweep_outbox(send_ports()),
     "anchor": lambda: anchor_chains(desk_ports()),
     "close_unverified": lambda: close_unverified(desk_ports()),
     "purge": lambda: purge_expired(desk_ports(), mail_store()),

@@ -92,6 +92,11 @@ def outbox_view(item: OutboxItem) -> dict[str, Any]:
         "created_at": item.created_at.isoformat(),
         "sent_at": item.sent_at.isoformat() if item.sent_at else None,
         "ses_message_id": item.ses_message_id,
+        "attempts": item.attempts,
+        "retry_at": item.retry_at.isoformat() if item.retry_at else None,
+        "failure": item.failure,
+        "delivery": item.delivery,
+        "duplicate_sends": item.duplicate_sends,
         "text": item.text,
     }
 

@@ -10,6 +10,7 @@ from privacydesk.dal.interface import CaseFilter, PurgeRecord
 from privacydesk.logic.case_actions import DeskPorts, anchor_head, change_case, transition
 from privacydesk.logic.lifecycle import Action, TransitionError
 from privacydesk.logic.notices import notice
+from privacydesk.logic.send_outbox import SendPorts, send_item
 from privacydesk.models.case import Case
 from privacydesk.models.rights import ItemState
 from privacydesk.observability import logger
@@ -23,6 +24,15 @@ class ObjectEraser(Protocol):
     def delete(self, keys: list[str]) -> None:
         """Delete these objects; missing ones are not an error."""
         ...
+
+
+def sweep_outbox(ports: SendPorts) -> int:
+    """Send what the stream did not: items never sent, parked ones now ready, claims gone stale."""
+    due = ports.repo.due_outbox(ports.clock(), _BATCH)
+    if due:
+        # Each is claimed again before it is sent, so a sender still busy with one keeps it.
+        logger.info("outbox sweep found unsettled mail", extra={"count": len(due)})
+    return sum(send_item(item.outbox_id, ports).sent for item in due)
 
 
 def anchor_chains(ports: DeskPorts) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from privacydesk.models.case import Case, RightItem
 from privacydesk.models.rights import ItemState
@@ -47,7 +47,10 @@ class SchedulePolicy:
             raise ValueError(f"escalate_before_days cannot be negative, got {self.escalate_before_days}")
         if self.unassigned_after_days < 0 or self.cutoff_warning_days < 0:
             raise ValueError("unassigned_after_days and cutoff_warning_days cannot be negative")
-        ZoneInfo(self.timezone)  # raises for an unknown zone
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
 
 
 @dataclass(frozen=True)

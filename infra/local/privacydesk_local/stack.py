@@ -21,7 +21,13 @@ from privacydesk_local.smtp_inbound import SesInboundHandler, SmtpInbound, recei
 from privacydesk_local.stream_poller import StreamPoller
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-FUNCTIONS = ("InboundEmailFunction", "SenderFunction", "ApiFunction", "HousekeepingFunction")
+FUNCTIONS = (
+    "InboundEmailFunction",
+    "SenderFunction",
+    "ApiFunction",
+    "HousekeepingFunction",
+    "SesEventsFunction",
+)
 LOCAL_PARAMETERS = {
     "PrivacyAddress": "privacy@example.com",
     "TeamAddress": "privacy-team@example.com",
@@ -121,7 +127,11 @@ class LocalStack:
         self._start_inbound(session, endpoint, env, handlers["InboundEmailFunction"])
         self._start_poller(session, endpoint, resources, env, handlers["SenderFunction"])
         gateway.start()
-        drop = SentMailDrop(self.config.state_dir / "sent", resources.region)
+        drop = SentMailDrop(
+            self.config.state_dir / "sent",
+            resources.region,
+            lambda event: invoke("SesEventsFunction", handlers["SesEventsFunction"], event),
+        )
         drop.start()
         self._parts.append(drop)
         smtp = self._smtp
@@ -234,7 +244,7 @@ class LocalStack:
 
 def _load_handlers(log_file: Path) -> dict[str, Any]:
     # Imported only now: Powertools reads its settings from the environment set above.
-    from privacydesk.handlers import api, inbound_email, scheduled, sender  # noqa: PLC0415
+    from privacydesk.handlers import api, inbound_email, scheduled, sender, ses_events  # noqa: PLC0415
     from privacydesk.observability import logger  # noqa: PLC0415
 
     reset_caches()
@@ -247,6 +257,7 @@ def _load_handlers(log_file: Path) -> dict[str, Any]:
         "SenderFunction": sender.lambda_handler,
         "ApiFunction": api.lambda_handler,
         "HousekeepingFunction": scheduled.lambda_handler,
+        "SesEventsFunction": ses_events.lambda_handler,
     }
 
 
