@@ -37,8 +37,13 @@ class Settings:
     evidence_bucket: str | None = None
     public_base_url: str = "http://127.0.0.1:8080"
     retention_months: int = 24
-    unverified_close_days: int = 30
+    unverified_close_days: int = 14
     team_language: str = "en"
+    reminder_days: tuple[int, ...] = (3, 7)
+    escalate_before_days: tuple[int, ...] = (7, 3, 1)
+    unassigned_after_days: int = 2
+    # Lets the scheduled jobs run "as of" a given time: only the local stack turns it on (privacydesk tick).
+    allow_clock_override: bool = False
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -80,6 +85,19 @@ def _calendar(env: Mapping[str, str]) -> str:
     return code
 
 
+def _days(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        days = tuple(int(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise ConfigError(f"environment variable {name} must be whole numbers separated by commas") from exc
+    if any(day <= 0 for day in days):
+        raise ConfigError(f"environment variable {name} must hold positive numbers of days")
+    return days
+
+
 def _retention(env: Mapping[str, str]) -> int:
     months = _positive_int(env, "RETENTION_MONTHS", 24)
     # CCPA §7101: records of requests are kept for at least 24 months.
@@ -119,8 +137,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         evidence_bucket=env.get("EVIDENCE_BUCKET") or None,
         public_base_url=(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8080").rstrip("/"),
         retention_months=_retention(env),
-        unverified_close_days=_positive_int(env, "UNVERIFIED_CLOSE_DAYS", 30),
+        unverified_close_days=_positive_int(env, "UNVERIFIED_CLOSE_DAYS", 14),
         team_language=(env.get("TEAM_LANGUAGE") or "en").strip().lower(),
+        reminder_days=_days(env, "REMINDER_DAYS", (3, 7)),
+        escalate_before_days=_days(env, "ESCALATE_BEFORE_DAYS", (7, 3, 1)),
+        unassigned_after_days=_positive_int(env, "UNASSIGNED_AFTER_DAYS", 2),
+        allow_clock_override=_switch(env, "ALLOW_CLOCK_OVERRIDE", default=False),
     )
 
 

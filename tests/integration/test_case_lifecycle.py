@@ -493,12 +493,14 @@ def test_requests_never_verified_are_closed_after_the_configured_days(desk: Desk
     stale = submit(desk)["ref"]
     opt_out = submit(desk, email="bea@example.org", rights=("marketing_opt_out",))["ref"]
     mixed = submit(desk, email="cal@example.org", headers={"Sec-GPC": "1"})["ref"]
-    # WHEN the job runs before the 30 days are up
-    assert housekeeping("close_unverified")["count"] == 0
-    # AND again after 31 days, when a new request has just come in
-    clock.advance(days=31)
+    # WHEN the scheduled work runs before the 14 days are up, nothing is closed
+    clock.advance(days=13)
+    housekeeping("work")
+    assert case_detail(desk, stale)["state"] == "awaiting_verification"
+    # AND again after 15 days, when a new request has just come in
+    clock.advance(days=2)
     fresh = submit(desk, email="dan@example.org")["ref"]
-    assert housekeeping("close_unverified")["count"] == 2
+    housekeeping("work")
     # THEN the old access request is closed unverified, with a notice, and its head anchored
     closed = case_detail(desk, stale)
     assert closed["state"] == "closed_unverified"
@@ -521,13 +523,13 @@ def test_old_unverified_requests_are_closed_even_behind_more_recent_ones_than_on
     desk: Desk, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN two old unverified requests, then more recent unverified ones than a batch holds
-    monkeypatch.setattr("privacydesk.logic.housekeeping._BATCH", 2)
+    monkeypatch.setattr("privacydesk.logic.scheduled_work._BATCH", 2)
     old = [submit(desk, email=f"old{i}@example.org")["ref"] for i in range(2)]
-    clock.advance(days=20)
+    clock.advance(days=10)
     recent = [submit(desk, email=f"new{i}@example.org")["ref"] for i in range(3)]
-    # WHEN the job runs once the old ones are past the 30 days
-    clock.advance(days=11)
-    assert housekeeping("close_unverified")["count"] == 2
+    # WHEN the work runs once the old ones are past the 14 days (a batch of 2: the earliest due first)
+    clock.advance(days=5)
+    assert housekeeping("work")["count"] == 2
     # THEN the old ones are closed and the recent ones keep waiting
     assert [case_detail(desk, ref)["state"] for ref in old] == ["closed_unverified"] * 2
     assert [case_detail(desk, ref)["state"] for ref in recent] == ["awaiting_verification"] * 3

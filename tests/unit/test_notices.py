@@ -152,6 +152,16 @@ def _context(kind: str, case: Case) -> dict[str, Any]:
             "on_behalf": case.on_behalf_of is not None,
             "agent_address": case.requester if case.on_behalf_of is not None else "",
         },
+        "reminder_verification": {
+            "code": CODE,
+            "link": LINK,
+            "expires_at": EXPIRES,
+            "rights": rights,
+            "on_behalf": case.on_behalf_of is not None,
+            "agent_address": case.requester if case.on_behalf_of is not None else "",
+            "days_waiting": 7,
+            "closes_on": DUE,
+        },
         "verified": {"rights": rights, "due": DUE},
         "information_request": {
             "message": "Which of your two accounts is this about?",

@@ -72,8 +72,9 @@ def _keys(dues: list[Due], prefix: str = "") -> list[str]:
     return [d.key for d in dues if d.key.startswith(prefix)]
 
 
-def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+def _utc(moment: str) -> datetime:
+    """An ISO date or date-time, in UTC."""
+    return datetime.fromisoformat(moment).replace(tzinfo=UTC)
 
 
 # ---------------------------------------------------------------- requester reminders and closure
@@ -202,15 +203,15 @@ def _worked(**kwargs: Any) -> Case:
 @pytest.mark.parametrize(
     ("now", "expected"),
     [
-        (_utc(2026, 11, 24, 23, 59, 59), []),
-        (_utc(2026, 11, 25), [f"{GDPR_KEY}:7d"]),
-        (_utc(2026, 11, 28, 12), [f"{GDPR_KEY}:7d"]),
-        (_utc(2026, 11, 29), [f"{GDPR_KEY}:3d"]),
-        (_utc(2026, 12, 1), [f"{GDPR_KEY}:1d"]),
-        (_utc(2026, 12, 2, 23, 59, 59), [f"{GDPR_KEY}:1d"]),
-        (_utc(2026, 12, 3), [f"{GDPR_KEY}:overdue"]),
+        (_utc("2026-11-24T23:59:59"), []),
+        (_utc("2026-11-25"), [f"{GDPR_KEY}:7d"]),
+        (_utc("2026-11-28T12:00"), [f"{GDPR_KEY}:7d"]),
+        (_utc("2026-11-29"), [f"{GDPR_KEY}:3d"]),
+        (_utc("2026-12-01"), [f"{GDPR_KEY}:1d"]),
+        (_utc("2026-12-02T23:59:59"), [f"{GDPR_KEY}:1d"]),
+        (_utc("2026-12-03"), [f"{GDPR_KEY}:overdue"]),
         # Months late, with nothing ever sent: the overdue escalation alone.
-        (_utc(2027, 3, 1), [f"{GDPR_KEY}:overdue"]),
+        (_utc("2027-03-01"), [f"{GDPR_KEY}:overdue"]),
     ],
 )
 def test_respond_by_escalations_fall_due_at_the_start_of_each_day(now: datetime, expected: list[str]) -> None:
@@ -219,10 +220,10 @@ def test_respond_by_escalations_fall_due_at_the_start_of_each_day(now: datetime,
 
 def test_escalation_detail_names_the_right_clock_and_date() -> None:
     [due] = _by_series(
-        due_now(_worked(), _utc(2026, 11, 29), POLICY, NOTHING), "escalation:access:respond_by"
+        due_now(_worked(), _utc("2026-11-29"), POLICY, NOTHING), "escalation:access:respond_by"
     )
     assert due.kind == "escalation"
-    assert due.at == _utc(2026, 11, 29)
+    assert due.at == _utc("2026-11-29")
     assert due.detail == {
         "reason": "before",
         "right": "access",
@@ -241,7 +242,9 @@ def test_escalation_detail_names_the_right_clock_and_date() -> None:
 
 
 def test_overdue_context_counts_the_days_late() -> None:
-    [due] = _by_series(due_now(_worked(), _utc(2026, 12, 9), POLICY, NOTHING), "escalation:access:respond_by")
+    [due] = _by_series(
+        due_now(_worked(), _utc("2026-12-09"), POLICY, NOTHING), "escalation:access:respond_by"
+    )
     context = escalation_context(due, date(2026, 12, 9))
     assert (context["kind"], context["days"]) == ("overdue", 7)
 
@@ -255,11 +258,11 @@ def test_an_extended_item_is_escalated_against_its_extended_date() -> None:
     done = frozenset({f"{GDPR_KEY}:7d", f"{GDPR_KEY}:3d"})
     case = _case(_item(state=ItemState.EXTENDED, extended=True))
     # THEN nothing is due against the old date, and the extended date (2 February) gets its own warnings
-    assert due_now(case, _utc(2026, 12, 3), POLICY, done) == []
-    dues = due_now(case, _utc(2027, 1, 30), POLICY, done)
+    assert due_now(case, _utc("2026-12-03"), POLICY, done) == []
+    dues = due_now(case, _utc("2027-01-30"), POLICY, done)
     assert _keys(dues) == ["escalation:access:extended_respond_by:2027-02-02:3d"]
     assert dues[0].detail["clock"] == "extended_respond_by"
-    assert _keys(due_now(case, _utc(2027, 2, 3), POLICY, done)) == [
+    assert _keys(due_now(case, _utc("2027-02-03"), POLICY, done)) == [
         "escalation:access:extended_respond_by:2027-02-02:overdue"
     ]
 
@@ -268,7 +271,7 @@ def test_a_paused_clock_raises_no_deadline_escalation() -> None:
     # GIVEN a UK GDPR item waiting on the requester with its clock stopped
     case = _case(_item(state=ItemState.AWAITING_REQUESTER, regime="uk_gdpr", paused_since=date(2026, 11, 10)))
     # THEN neither the deadline nor the extension cutoff is escalated while it is stopped
-    assert due_now(case, _utc(2027, 1, 1), POLICY, NOTHING) == []
+    assert due_now(case, _utc("2027-01-01"), POLICY, NOTHING) == []
     assert next_due_at(case, POLICY, NOTHING) is None
 
 
@@ -276,7 +279,7 @@ def test_when_a_paused_clock_resumes_the_moved_deadline_is_warned_afresh() -> No
     item = _item(state=ItemState.IN_PROGRESS)
     moved = replace(item, clocks=compute_clocks("gdpr", "access", date(2026, 11, 2), "GB-ENG", paused_days=9))
     done = frozenset({f"{GDPR_KEY}:7d"})
-    assert _keys(due_now(_case(moved), _utc(2026, 12, 4), POLICY, done), "escalation:access:respond_by") == [
+    assert _keys(due_now(_case(moved), _utc("2026-12-04"), POLICY, done), "escalation:access:respond_by") == [
         "escalation:access:respond_by:2026-12-11:7d"
     ]
 
@@ -284,13 +287,13 @@ def test_when_a_paused_clock_resumes_the_moved_deadline_is_warned_afresh() -> No
 def test_terminal_items_raise_nothing_and_a_closed_case_is_never_due() -> None:
     # GIVEN one completed item and one still open
     case = _case(_item(state=ItemState.COMPLETED), _item(Right.ERASURE, ItemState.IN_PROGRESS))
-    dues = due_now(case, _utc(2026, 12, 1), POLICY, NOTHING)
+    dues = due_now(case, _utc("2026-12-01"), POLICY, NOTHING)
     assert {d.detail.get("right") for d in dues} == {"erasure"}
     # WHEN every item is final
     closed = _case(
         *(_item(r, s) for r, s in zip(Right, sorted(TERMINAL_STATES), strict=False)), assignee=None
     )
-    assert due_now(closed, _utc(2027, 6, 1), POLICY, NOTHING) == []
+    assert due_now(closed, _utc("2027-06-01"), POLICY, NOTHING) == []
     assert next_due_at(closed, POLICY, NOTHING) is None
 
 
@@ -305,29 +308,29 @@ def _ccpa(*rights: Right) -> Case:
 def test_the_ccpa_acknowledgement_is_escalated_once_per_case_on_its_due_morning() -> None:
     # GIVEN a CCPA request for two rights: receipt must be confirmed by 17 November (10 business days)
     case = _ccpa(Right.ACCESS, Right.ERASURE)
-    assert _keys(due_now(case, _utc(2026, 11, 16, 23, 59), POLICY, NOTHING), "escalation:ack") == []
-    [due] = _by_series(due_now(case, _utc(2026, 11, 17), POLICY, NOTHING), "escalation:acknowledge_by")
+    assert _keys(due_now(case, _utc("2026-11-16T23:59"), POLICY, NOTHING), "escalation:ack") == []
+    [due] = _by_series(due_now(case, _utc("2026-11-17"), POLICY, NOTHING), "escalation:acknowledge_by")
     assert due.key == "escalation:acknowledge_by"
     assert due.detail["due"] == "2026-11-17"
     assert due.detail["rights"] == ["access", "erasure"]
     assert escalation_context(due, date(2026, 11, 19))["days"] == -2
     # THEN once the acknowledgement is recorded as sent, it is never escalated
-    assert _keys(due_now(case, _utc(2026, 11, 20), POLICY, frozenset({ACKNOWLEDGED})), "escalation:ack") == []
+    assert _keys(due_now(case, _utc("2026-11-20"), POLICY, frozenset({ACKNOWLEDGED})), "escalation:ack") == []
 
 
 def test_a_clock_without_acknowledgement_raises_none() -> None:
-    assert _keys(due_now(_worked(), _utc(2026, 11, 30), POLICY, NOTHING), "escalation:ack") == []
+    assert _keys(due_now(_worked(), _utc("2026-11-30"), POLICY, NOTHING), "escalation:ack") == []
 
 
 @pytest.mark.parametrize(
     ("now", "expected"),
     [
-        (_utc(2026, 11, 28, 23, 59), []),
+        (_utc("2026-11-28T23:59"), []),
         # 2 December is the last day to send an extension notice: warned three mornings before.
-        (_utc(2026, 11, 29), ["escalation:access:extension_notice_by:2026-12-02"]),
-        (_utc(2026, 12, 2, 23, 59), ["escalation:access:extension_notice_by:2026-12-02"]),
+        (_utc("2026-11-29"), ["escalation:access:extension_notice_by:2026-12-02"]),
+        (_utc("2026-12-02T23:59"), ["escalation:access:extension_notice_by:2026-12-02"]),
         # Found after the cutoff day, the warning has lapsed: it is not sent.
-        (_utc(2026, 12, 3), []),
+        (_utc("2026-12-03"), []),
     ],
 )
 def test_the_extension_cutoff_is_warned_while_an_extension_is_still_possible(
@@ -346,7 +349,7 @@ def test_the_extension_cutoff_is_warned_while_an_extension_is_still_possible(
     ids=["already-extended", "rule-without-extension", "clock-stopped"],
 )
 def test_no_cutoff_warning_when_no_extension_is_possible(item: RightItem) -> None:
-    dues = due_now(_case(item), _utc(2026, 12, 2), POLICY, NOTHING)
+    dues = due_now(_case(item), _utc("2026-12-02"), POLICY, NOTHING)
     assert [d for d in dues if "extension_notice_by" in d.key] == []
 
 
@@ -354,10 +357,10 @@ def test_a_lapsed_cutoff_warning_does_not_keep_the_case_due() -> None:
     # GIVEN the respond-by series fully done and a tick long after the cutoff
     case = _worked()
     done = frozenset({f"{GDPR_KEY}:overdue"})
-    now = _utc(2026, 12, 10)
+    now = _utc("2026-12-10")
     assert due_now(case, now, POLICY, done) == []
     # THEN without `now` the lapsed warning is still the earliest threshold; with it, nothing is left
-    assert next_due_at(case, POLICY, done) == _utc(2026, 11, 29)
+    assert next_due_at(case, POLICY, done) == _utc("2026-11-29")
     assert next_due_at(case, POLICY, done, now=now) is None
 
 
@@ -388,12 +391,12 @@ def test_an_unassigned_case_is_escalated_after_two_days(
     ("timezone", "now", "due"),
     [
         # Midnight in Berlin is 23:00 UTC the day before in winter...
-        ("Europe/Berlin", _utc(2026, 11, 24, 23, 0), True),
-        ("Europe/Berlin", _utc(2026, 11, 24, 22, 59, 59), False),
-        ("UTC", _utc(2026, 11, 24, 23, 0), False),
-        ("UTC", _utc(2026, 11, 25, 0, 0), True),
-        ("America/Los_Angeles", _utc(2026, 11, 25, 7, 59), False),
-        ("America/Los_Angeles", _utc(2026, 11, 25, 8, 0), True),
+        ("Europe/Berlin", _utc("2026-11-24T23:00"), True),
+        ("Europe/Berlin", _utc("2026-11-24T22:59:59"), False),
+        ("UTC", _utc("2026-11-24T23:00"), False),
+        ("UTC", _utc("2026-11-25"), True),
+        ("America/Los_Angeles", _utc("2026-11-25T07:59"), False),
+        ("America/Los_Angeles", _utc("2026-11-25T08:00"), True),
     ],
 )
 def test_escalations_start_at_midnight_in_the_policy_time_zone(
@@ -405,13 +408,15 @@ def test_escalations_start_at_midnight_in_the_policy_time_zone(
 
 def test_midnight_in_summer_time_is_22_utc_in_berlin() -> None:
     # GIVEN a German GDPR request received 1 June 2026: due Wednesday 1 July
-    received_at = _utc(2026, 6, 1, 8)
+    received_at = _utc("2026-06-01T08:00")
     case = _case(
         _item(state=ItemState.IN_PROGRESS, calendar="DE", received=date(2026, 6, 1)), received_at=received_at
     )
     policy = SchedulePolicy(timezone="Europe/Berlin")
-    [due] = _by_series(due_now(case, _utc(2026, 6, 23, 22), policy, NOTHING), "escalation:access:respond_by")
-    assert due.at == _utc(2026, 6, 23, 22)
+    [due] = _by_series(
+        due_now(case, _utc("2026-06-23T22:00"), policy, NOTHING), "escalation:access:respond_by"
+    )
+    assert due.at == _utc("2026-06-23T22:00")
     assert due.key == "escalation:access:respond_by:2026-07-01:7d"
 
 
@@ -456,7 +461,7 @@ def test_next_due_at_follows_the_thresholds_as_they_are_done() -> None:
     assert next_due_at(case, POLICY, frozenset({"reminder:3d"})) == RECEIVED_AT + timedelta(days=7)
     assert next_due_at(case, POLICY, frozenset({"reminder:7d"})) == RECEIVED_AT + timedelta(days=14)
     # Closed: the respond-by warnings of the verified item remain.
-    assert next_due_at(case, POLICY, frozenset({"close_unverified"})) == _utc(2026, 11, 25)
+    assert next_due_at(case, POLICY, frozenset({"close_unverified"})) == _utc("2026-11-25")
 
 
 _RIGHTS = st.sampled_from(list(Right))

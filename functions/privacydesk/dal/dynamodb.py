@@ -263,6 +263,14 @@ class DynamoCaseRepository:
             raise
         return True
 
+    def queue_mail(self, mail: OutboxItem) -> bool:
+        """Queue mail that belongs to no case change (the digest); False if one with its id exists."""
+        try:
+            self._transact([self._put_new(self._outbox_item(mail))], inbound_first=False)
+        except ConcurrentUpdateError:
+            return False
+        return True
+
     def outbox_id_for_sent_message(self, ses_message_id: str) -> str | None:
         """The outbox item an SES message id was sent for, or None."""
         item = self._get(it.sent_key(ses_message_id))

@@ -129,6 +129,10 @@ class CaseRepository(Protocol):
         """Mark a claimed item failed, with the team alert and the case event; False if the claim was lost."""
         ...
 
+    def queue_mail(self, mail: OutboxItem) -> bool:
+        """Queue mail that belongs to no case change (the digest); False if one with its id exists."""
+        ...
+
     def outbox_id_for_sent_message(self, ses_message_id: str) -> str | None:
         """The outbox item an SES message id was sent for, or None."""
         ...

@@ -1,33 +1,64 @@
-"""EventBridge Scheduler jobs: anchor audit-chain heads, close unverified cases, purge expired ones."""
+"""EventBridge Scheduler jobs: the outbox sweep, scheduled case work, the digest, anchors, the purge."""
 
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from privacydesk.config import get_settings
 from privacydesk.handlers.ports import desk_ports, mail_store
 from privacydesk.handlers.sender import send_ports
-from privacydesk.logic.housekeeping import anchor_chains, close_unverified, purge_expired, sweep_outbox
+from privacydesk.logic.case_actions import DeskPorts
+from privacydesk.logic.housekeeping import anchor_chains, purge_expired, sweep_outbox
+from privacydesk.logic.scheduled_work import run_due_work, send_digest
+from privacydesk.logic.send_outbox import SendPorts
 from privacydesk.observability import logger, metrics, tracer
 
-JOBS = {
-    "sweep": lambda: sweep_outbox(send_ports()),
-    "anchor": lambda: anchor_chains(desk_ports()),
-    "close_unverified": lambda: close_unverified(desk_ports()),
-    "purge": lambda: purge_expired(desk_ports(), mail_store()),
+Job = Callable[[DeskPorts, SendPorts], int]
+JOBS: dict[str, Job] = {
+    "sweep": lambda desk, send: sweep_outbox(send),
+    "work": lambda desk, send: run_due_work(desk),
+    "digest": lambda desk, send: send_digest(desk),
+    "anchor": lambda desk, send: anchor_chains(desk),
+    "purge": lambda desk, send: purge_expired(desk, mail_store()),
 }
+# What `privacydesk tick` runs, in this order: case work queues mail the sweep then sends.
+EVERYTHING = ("work", "digest", "sweep", "anchor", "purge")
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Entry point of HousekeepingFunction: runs the job the schedule names."""
+    """Entry point of HousekeepingFunction: runs the job the schedule names ("all": every job)."""
     job = event.get("job")
-    if job not in JOBS:
+    names = EVERYTHING if job == "all" else (job,)
+    if not all(name in JOBS for name in names):
         # A schedule with a wrong input is a deployment error: fail loudly, into the dead-letter queue.
-        raise ValueError(f"unknown housekeeping job {job!r}; expected one of {', '.join(JOBS)}")
-    count = JOBS[job]()
-    logger.info("housekeeping job done", extra={"job": job, "count": count})
-    metrics.add_metric(name=f"housekeeping_{job}", unit=MetricUnit.Count, value=count)
-    return {"job": job, "count": count}
+        raise ValueError(f"unknown housekeeping job {job!r}; expected all or one of {', '.join(JOBS)}")
+    desk, send = desk_ports(), send_ports()
+    requested = _requested(event)
+    if requested is not None:
+        desk, send = replace(desk, clock=lambda: requested), replace(send, clock=lambda: requested)
+    counts = {}
+    for name in names:
+        counts[name] = JOBS[str(name)](desk, send)
+        logger.info("housekeeping job done", extra={"job": name, "count": counts[name]})
+        metrics.add_metric(name=f"housekeeping_{name}", unit=MetricUnit.Count, value=counts[name])
+    if job == "all":
+        return {"job": "all", "now": desk.clock().isoformat(), "counts": counts}
+    return {"job": job, "count": counts[str(job)]}
+
+
+def _requested(event: dict[str, Any]) -> datetime | None:
+    """On the local stack only, the instant `privacydesk tick --now` asks the jobs to run as of."""
+    requested = event.get("now")
+    if requested is None:
+        return None
+    if not get_settings().allow_clock_override:
+        raise ValueError("this deployment does not let a scheduled job run as of another time")
+    moment = datetime.fromisoformat(str(requested))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -6,7 +6,8 @@ from typing import Any
 
 from privacydesk.dal.interface import CaseChange, ConcurrentUpdateError
 from privacydesk.logic.audit_chain import chain_events
-from privacydesk.logic.send_outbox import SendPorts, team_alert
+from privacydesk.logic.send_outbox import SendPorts
+from privacydesk.logic.team_mail import team_alert
 from privacydesk.models.event import CaseEvent
 from privacydesk.models.outbox import OutboxItem
 from privacydesk.observability import logger

@@ -1,18 +1,14 @@
 """Scheduled jobs: anchor audit-chain heads, close cases never verified, purge records past retention."""
 
 from collections import Counter
-from datetime import timedelta
 from typing import Protocol
 
 from dateutil.relativedelta import relativedelta
 
-from privacydesk.dal.interface import CaseFilter, PurgeRecord
-from privacydesk.logic.case_actions import DeskPorts, anchor_head, change_case, transition
-from privacydesk.logic.lifecycle import Action, TransitionError
-from privacydesk.logic.notices import notice
+from privacydesk.dal.interface import PurgeRecord
+from privacydesk.logic.case_actions import DeskPorts, anchor_head
 from privacydesk.logic.send_outbox import SendPorts, send_item
 from privacydesk.models.case import Case
-from privacydesk.models.rights import ItemState
 from privacydesk.observability import logger
 
 _BATCH = 200
@@ -38,40 +34,6 @@ def sweep_outbox(ports: SendPorts) -> int:
 def anchor_chains(ports: DeskPorts) -> int:
     """Write the head of every chain that grew since its last anchor; returns how many were written."""
     return sum(anchor_head(case, ports, "periodic") for case in ports.repo.cases_to_anchor(_BATCH))
-
-
-def close_unverified(ports: DeskPorts) -> int:
-    """Close, with a notice, the rights whose identity was never confirmed within the configured days."""
-    settings = ports.settings
-    cutoff = ports.clock() - timedelta(days=settings.unverified_close_days)
-    stale = ports.repo.list_cases(
-        _BATCH,
-        CaseFilter(state=ItemState.AWAITING_VERIFICATION.value, received_before=cutoff, oldest_first=True),
-    )
-    for case in stale:
-        step = transition(
-            Action.CLOSE_UNVERIFIED,
-            actor="system",
-            rights=None,
-            settings=settings,
-            detail={"after_days": settings.unverified_close_days},
-            mail=lambda change, now, cause: [
-                notice(
-                    "closed_unverified",
-                    change.case,
-                    settings,
-                    now,
-                    cause=cause,
-                    rights=[r.value for r in change.moved],
-                    days=settings.unverified_close_days,
-                )
-            ],
-        )
-        try:
-            change_case(case.ref, step, ports)
-        except TransitionError:
-            logger.info("case moved on before it could be closed unverified", extra={"case": case.ref})
-    return len(stale)
 
 
 def purge_expired(ports: DeskPorts, eraser: ObjectEraser) -> int:

@@ -14,6 +14,7 @@ from privacydesk.models.rights import DenialReason
 
 NOTICE_KINDS = (
     "verification_request",
+    "reminder_verification",
     "verified",
     "information_request",
     "extension",
@@ -63,7 +64,8 @@ def notice(
         kind, case.language, **{**context, "ref": case.ref, "organisation": settings.organisation}
     )
     # Identity is verified at the data subject's own address, which for an agent's request is not the agent's.
-    to = case.subject_address if kind == "verification_request" else case.requester
+    # Codes go to the data subject, whoever asked; everything else to the requester (the agent, if one).
+    to = case.subject_address if kind in {"verification_request", "reminder_verification"} else case.requester
     return OutboxItem(
         outbox_id=f"{kind}-{_key_part(case.ref)}-{_key_part(cause)}",
         to=to,

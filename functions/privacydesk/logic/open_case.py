@@ -3,6 +3,7 @@
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from privacydesk.config import Settings
 from privacydesk.dal.interface import CaseChange, CaseRepository
@@ -94,36 +95,57 @@ def mail_queued(mail: OutboxItem, now: datetime) -> CaseEvent:
 
 
 def issue_verification(
-    case: Case, settings: Settings, now: datetime, key: bytes, previous: Challenge | None = None
+    case: Case,
+    settings: Settings,
+    now: datetime,
+    key: bytes,
+    previous: Challenge | None = None,
+    *,
+    reminder: dict[str, Any] | None = None,
 ) -> tuple[Challenge, OutboxItem]:
-    """A fresh identity challenge and the mail carrying it to the data subject (slots filled at send)."""
+    """A fresh identity challenge and the mail carrying it to the data subject (slots filled at send).
+
+    With `reminder` (its template context), the mail is the scheduled reminder, sent outside the resend limit.
+    """
     nonce = new_nonce()
     challenge, _, _ = issue(
-        case.ref, IDENTITY, case.subject_address, now, key, previous=previous, nonce=nonce
+        case.ref,
+        IDENTITY,
+        case.subject_address,
+        now,
+        key,
+        previous=previous,
+        nonce=nonce,
+        enforce_limit=reminder is None,
     )
-    return challenge, _verification_mail(
-        case, settings, now, nonce=nonce, expires_at=challenge.link_expires_at
+    mail = _verification_mail(
+        case, settings, now, nonce=nonce, expires_at=challenge.link_expires_at, reminder=reminder
     )
+    return challenge, mail
 
 
 def _verification_mail(
-    case: Case, settings: Settings, now: datetime, *, nonce: str, expires_at: datetime
+    case: Case,
+    settings: Settings,
+    now: datetime,
+    *,
+    nonce: str,
+    expires_at: datetime,
+    reminder: dict[str, Any] | None,
 ) -> OutboxItem:
     """The code and link that prove the data subject controls the address (slots filled at send time)."""
     link = f"{settings.public_base_url}/v1/requests/{case.ref}/verify?token={TOKEN_SLOT}"
-    mail = notice(
-        "verification_request",
-        case,
-        settings,
-        now,
+    context: dict[str, Any] = {
         # One mail per issued code: a resend is a new cause, a retry of the same write is not.
-        cause=f"{now:%Y%m%dT%H%M%S}",
-        code=CODE_SLOT,
-        link=link,
-        expires_at=local_date(expires_at - timedelta(seconds=1), settings.timezone),
-        rights=[i.right.value for i in case.items if i.needs_verification],
-        on_behalf=case.on_behalf_of is not None,
+        "cause": f"{now:%Y%m%dT%H%M%S}",
+        "code": CODE_SLOT,
+        "link": link,
+        "expires_at": local_date(expires_at - timedelta(seconds=1), settings.timezone),
+        "rights": [i.right.value for i in case.items if i.needs_verification],
+        "on_behalf": case.on_behalf_of is not None,
         # Who will receive our answer if the data subject confirms: the agent who wrote to us.
-        agent_address=case.requester if case.on_behalf_of else "",
-    )
+        "agent_address": case.requester if case.on_behalf_of else "",
+    }
+    kind = "reminder_verification" if reminder else "verification_request"
+    mail = notice(kind, case, settings, now, **{**context, **(reminder or {})})
     return replace(mail, secret_nonce=nonce)

@@ -52,6 +52,9 @@ def build_mime(item: OutboxItem, *, sender: str, organisation: str) -> bytes:
     if thread:
         msg["References"] = " ".join(thread[-10:])
     msg.set_content(item.text, subtype="plain", charset="utf-8")
+    if item.html:
+        # The team's digest reads better as a table; the plain text stays first for every reader.
+        msg.add_alternative(item.html, subtype="html", charset="utf-8")
     # After set_content, which replaces every Content-* header.
     msg["Content-Language"] = header_text(item.language)
     return msg.as_bytes()

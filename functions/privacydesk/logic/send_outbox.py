@@ -16,7 +16,7 @@ from privacydesk.dal.interface import CaseChange, CaseRepository, ConcurrentUpda
 from privacydesk.logic.audit_chain import chain_events
 from privacydesk.logic.clock import Clock
 from privacydesk.logic.outgoing_mail import OutgoingMailError, build_mime
-from privacydesk.logic.render import render_message
+from privacydesk.logic.team_mail import team_alert
 from privacydesk.logic.verification import IDENTITY, fill_secrets
 from privacydesk.models.case import Case
 from privacydesk.models.event import CaseEvent
@@ -161,26 +161,3 @@ def _case_change(
         updated = replace(case, done=(*case.done, "acknowledged"))
     chained, events = chain_events(updated, [CaseEvent(case.ref, now, kind, dict(detail))])
     return CaseChange(chained, case.version, events)
-
-
-def team_alert(kind: str, item: OutboxItem, settings: Settings, now: datetime, *, reason: str) -> OutboxItem:
-    """A mail to the privacy team about an outbox item that needs a person (failed, or bounced)."""
-    rendered = render_message(
-        "team_alert",
-        settings.team_language,
-        kind=kind,
-        ref=item.case_ref or "-",
-        mail=item.template,
-        reason=reason,
-        organisation=settings.organisation,
-    )
-    return OutboxItem(
-        outbox_id=f"alert-{kind}-{item.outbox_id}"[:200],
-        to=settings.team_address,
-        subject=rendered.subject,
-        text=rendered.text,
-        template="team_alert",
-        language=rendered.language,
-        case_ref=item.case_ref,
-        created_at=now,
-    )

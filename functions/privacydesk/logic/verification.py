@@ -75,6 +75,7 @@ def issue(
     link_ttl: timedelta = LINK_TTL,
     code_ttl: timedelta = CODE_TTL,
     nonce: str | None = None,
+    enforce_limit: bool = True,
 ) -> tuple[Challenge, str, str]:
     """A fresh challenge replacing `previous`, with its clear code and link token (to send, never store).
 
@@ -87,7 +88,9 @@ def issue(
     if previous is not None and (previous.case_ref, previous.purpose) != (case_ref, purpose):
         raise ValueError("the previous challenge belongs to another case or purpose")
     recent = _recent_sends(previous, now)
-    _check_send_allowed(recent, now)
+    if enforce_limit:
+        # Scheduled reminders are outside the limit: it guards against requests, not our own schedule.
+        _check_send_allowed(recent, now)
     code, token = secrets_for(key, case_ref, purpose, nonce or new_nonce())
     challenge = Challenge(
         case_ref=case_ref,

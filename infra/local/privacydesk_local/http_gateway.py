@@ -3,6 +3,7 @@
 import base64
 import hmac
 import json
+import logging
 import re
 import threading
 import uuid
@@ -73,6 +74,7 @@ class HttpGateway:
         *,
         public_routes: list[tuple[str, str]] | None = None,
         admin_token: str | None = None,
+        local_routes: dict[tuple[str, str], Callable[[bytes], dict[str, Any]]] | None = None,
     ) -> None:
         gateway = self
 
@@ -90,6 +92,8 @@ class HttpGateway:
         self._invoke = invoke
         self._public = [(method, _route_pattern(path)) for method, path in public_routes or []]
         self._admin_token = admin_token
+        # Controls of the local stack itself (not part of the API): admin token required, like the admin API.
+        self._local_routes = local_routes or {}
         self._server = ThreadingHTTPServer((host, port), _Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="http-gateway", daemon=True)
 
@@ -131,6 +135,18 @@ class HttpGateway:
             self._reply(request, _error(413, "payload_too_large", "request body too large"))
             return
         body = request.rfile.read(length) if length else b""
+        local = self._local_routes.get((request.command, urlsplit(request.path).path))
+        if local is not None:
+            try:
+                answer = {"statusCode": 200, "headers": {"Content-Type": "application/json"}}
+                answer["body"] = json.dumps(local(body))
+            except ValueError as exc:
+                answer = _error(400, "bad_request", str(exc))
+            except Exception:
+                logging.getLogger(__name__).exception("local control route failed")
+                answer = _error(502, "bad_gateway", "the local control failed; see the stack's output")
+            self._reply(request, answer)
+            return
         headers = dict(request.headers.items())
         event = proxy_event(request.command, request.path, headers, body, request.client_address[0])
         try:

@@ -5,8 +5,11 @@ import logging
 import os
 import secrets
 import smtplib
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +65,8 @@ class StackConfig:
     template: Path = REPO_ROOT / "template.yaml"
     samples: Path | None = REPO_ROOT / "events" / "mail"
     send_rate: float = 14.0
+    # Seconds between runs of the scheduled jobs (EventBridge Scheduler's part); 0 turns them off.
+    tick_every: float = 60.0
     parameters: dict[str, str] = field(default_factory=lambda: dict(LOCAL_PARAMETERS))
 
 
@@ -91,6 +96,8 @@ class LocalStack:
         self.info: StackInfo | None = None
         self.inbound: AsyncInvoker | None = None
         self.poller: StreamPoller | None = None
+        self._housekeeping: Any = None
+        self._tick_lock = threading.Lock()
 
     def start(self) -> StackInfo:
         """Bring everything up, write stack.json, and return the endpoints."""
@@ -109,6 +116,7 @@ class LocalStack:
             self.config.http_port,
             public_routes=tr.public_routes(template, "ApiFunction"),
             admin_token=admin_token,
+            local_routes={("POST", "/_local/tick"): lambda body: self.tick(_requested_time(body))},
         )
         self._parts.append(gateway)
         parameters = {**self.config.parameters, "PublicBaseUrl": f"http://{self.config.host}:{gateway.port}"}
@@ -118,6 +126,8 @@ class LocalStack:
         env: dict[str, str] = {}
         for function in FUNCTIONS:
             env.update(tr.function_environment(template, function, resources, parameters))
+        # Only here may a scheduled job run "as of" another time: `privacydesk tick --now`.
+        env["ALLOW_CLOCK_OVERRIDE"] = "true"
         os.environ.update(env)
         self.config.state_dir.mkdir(parents=True, exist_ok=True)
         log_file = self.config.state_dir / "stack.log"
@@ -134,6 +144,11 @@ class LocalStack:
         )
         drop.start()
         self._parts.append(drop)
+        self._housekeeping = handlers["HousekeepingFunction"]
+        if self.config.tick_every:
+            ticker = LocalScheduler(lambda: self.tick(None), self.config.tick_every)
+            ticker.start()
+            self._parts.append(ticker)
         smtp = self._smtp
         self.info = StackInfo(
             api=f"http://{self.config.host}:{gateway.port}",
@@ -211,6 +226,25 @@ class LocalStack:
         self.poller.start()
         self._parts.append(self.poller)
 
+    def tick(self, now: datetime | None) -> dict[str, Any]:
+        """Run every scheduled job once, as of `now` (the real time when None), as the schedules would.
+
+        The stream sends what the case work queued before the sweep runs: a sweep as of a later time
+        would otherwise take the stream sender's fresh claims for stale ones and send their mail twice.
+        """
+        from privacydesk.handlers.scheduled import EVERYTHING  # noqa: PLC0415 - loaded with the handlers
+
+        moment = now or datetime.now(UTC)
+        counts: dict[str, int] = {}
+        with self._tick_lock:
+            for job in EVERYTHING:
+                if job == "sweep":
+                    self.wait_idle(timeout=60)
+                event = {"job": job, "now": moment.isoformat()}
+                counts[job] = invoke("HousekeepingFunction", self._housekeeping, event)["count"]
+        self.wait_idle(timeout=60)
+        return {"job": "all", "now": moment.isoformat(), "counts": counts}
+
     def deliver_samples(self) -> int:
         """Send every sample mail of the samples folder through the SMTP port; returns how many."""
         if not self.config.samples or not self.info:
@@ -240,6 +274,41 @@ class LocalStack:
         (self.config.state_dir / "stack.json").unlink(missing_ok=True)
         self._moto.stop()
         reset_caches()
+
+
+class LocalScheduler:
+    """Plays EventBridge Scheduler: runs the scheduled jobs at a fixed pace in the background."""
+
+    def __init__(self, run: Callable[[], Any], every: float) -> None:
+        self._run = run
+        self._every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+
+    def start(self) -> None:
+        """Start firing."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop firing (a run in progress finishes)."""
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                self._run()
+            except Exception:
+                logging.getLogger(__name__).exception("scheduled run failed")
+
+
+def _requested_time(body: bytes) -> datetime | None:
+    """The `now` a tick request asks for: a date or an ISO timestamp (UTC when no zone); None: real time."""
+    text = json.loads(body or b"{}").get("now") if body else None
+    if not text:
+        return None
+    moment = datetime.fromisoformat(str(text))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _load_handlers(log_file: Path) -> dict[str, Any]:
