@@ -13,8 +13,7 @@ from privacydesk.config import get_settings
 from privacydesk.dal import get_repository
 from privacydesk.dal.dynamodb import outbox_from_image
 from privacydesk.handlers.keys import verification_key
-from privacydesk.integrations.aws import client
-from privacydesk.integrations.ses_sender import SesSender
+from privacydesk.integrations.ses_sender import SesSender, send_client
 from privacydesk.logic.clock import system_clock
 from privacydesk.logic.send_outbox import SendPorts, send_item
 from privacydesk.observability import logger, metrics, tracer
@@ -27,7 +26,7 @@ def send_ports() -> SendPorts:
     """SES, the case store, the clock, settings and the signing key, as the sender needs them."""
     settings = get_settings()
     return SendPorts(
-        sender=SesSender(client("sesv2"), settings.ses_configuration_set),
+        sender=SesSender(send_client(), settings.ses_configuration_set),
         repo=get_repository(),
         clock=system_clock,
         settings=settings,

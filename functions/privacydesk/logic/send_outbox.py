@@ -121,11 +121,15 @@ def _fail(item: OutboxItem, reason: str, ports: SendPorts) -> SendResult:
     for _ in range(_MARK_TRIES):
         change = _case_change(item, now, "mail_failed", {"reason": reason}, ports)
         try:
-            ports.repo.mark_failed(item, reason, alert, change)
+            marked = ports.repo.mark_failed(item, reason, alert, change)
         except ConcurrentUpdateError:
             continue
+        if marked:
+            logger.error("outbox item failed for good", extra={"outbox_id": item.outbox_id})
         break
-    logger.error("outbox item failed for good", extra={"outbox_id": item.outbox_id})
+    else:
+        # The case kept changing: the item stays claimed, and the sweep decides again once it is stale.
+        logger.warning("outbox item failure not recorded yet", extra={"outbox_id": item.outbox_id})
     return SendResult(item.outbox_id, sent=False, ses_message_id=None, reason=f"failed: {reason}")
 
 

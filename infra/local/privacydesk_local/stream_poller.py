@@ -66,16 +66,18 @@ class StreamPoller:
     def poll_once(self) -> int:
         """One pass over every shard; returns how many records were handed over."""
         self._busy.set()
-        records = [r for r, _ in self._retry]
-        attempts = {id(r): n for r, n in self._retry}
-        self._retry = []
+        fresh: list[dict[str, Any]] = []
         for shard_id in self._shards():
             iterator = self._iterators.get(shard_id)
             if iterator is None:
                 continue
             response = self._streams.get_records(ShardIterator=iterator, Limit=100)
             self._iterators[shard_id] = response.get("NextShardIterator")
-            records += [r for r in response.get("Records", []) if wanted(r)]
+            fresh += [r for r in response.get("Records", []) if wanted(r)]
+        # Taken only once the stream was read: a failed read must not drop the batches waiting to retry.
+        records = [r for r, _ in self._retry] + fresh
+        attempts = {id(r): n for r, n in self._retry}
+        self._retry = []
         for start in range(0, len(records), BATCH_SIZE):
             self._deliver(records[start : start + BATCH_SIZE], attempts)
         return len(records)
