@@ -94,7 +94,8 @@ def running_stack(folder: Path, *, samples: bool = True) -> Iterator[RunningStac
     """`privacydesk run` started in `folder` on free ports; stopped with Ctrl-C afterwards."""
     smtp_port, http_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    args = ["run", "--smtp-port", str(smtp_port), "--http-port", str(http_port)]
+    # The schedules stay off: tests fire them with `privacydesk tick`, so nothing runs behind their back.
+    args = ["run", "--smtp-port", str(smtp_port), "--http-port", str(http_port), "--tick-every", "0"]
     process = subprocess.Popen(
         [str(CLI), *args, *([] if samples else ["--no-samples"])],
         cwd=folder,

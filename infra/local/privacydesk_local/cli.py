@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--tick-every",
         type=float,
-        default=60.0,
+        default=300.0,
         help="seconds between runs of the scheduled jobs (reminders, escalations, sweep); 0: never",
     )
     run.set_defaults(command=_run)

@@ -66,7 +66,7 @@ class StackConfig:
     samples: Path | None = REPO_ROOT / "events" / "mail"
     send_rate: float = 14.0
     # Seconds between runs of the scheduled jobs (EventBridge Scheduler's part); 0 turns them off.
-    tick_every: float = 60.0
+    tick_every: float = 300.0
     parameters: dict[str, str] = field(default_factory=lambda: dict(LOCAL_PARAMETERS))
 
 
