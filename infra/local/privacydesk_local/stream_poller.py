@@ -34,7 +34,10 @@ class StreamPoller:
         self._on_failure = on_failure
         self._interval = interval
         self._min_gap = 1.0 / send_rate
-        self._iterators: dict[str, str | None] = {}
+        # The last sequence number read per shard: each poll asks for a fresh iterator after it, because
+        # moto replaces a table (and its stream shard) when it rolls a failed transaction back, and an
+        # old iterator then never sees another record.
+        self._last_seq: dict[str, str] = {}
         self._retry: list[tuple[dict[str, Any], int]] = []
         self._stop = threading.Event()
         self._busy = threading.Event()
@@ -68,12 +71,11 @@ class StreamPoller:
         self._busy.set()
         fresh: list[dict[str, Any]] = []
         for shard_id in self._shards():
-            iterator = self._iterators.get(shard_id)
-            if iterator is None:
-                continue
-            response = self._streams.get_records(ShardIterator=iterator, Limit=100)
-            self._iterators[shard_id] = response.get("NextShardIterator")
-            fresh += [r for r in response.get("Records", []) if wanted(r)]
+            response = self._streams.get_records(ShardIterator=self._iterator(shard_id), Limit=100)
+            read = response.get("Records", [])
+            if read:
+                self._last_seq[shard_id] = read[-1]["dynamodb"]["SequenceNumber"]
+            fresh += [r for r in read if wanted(r)]
         # Taken only once the stream was read: a failed read must not drop the batches waiting to retry.
         records = [r for r, _ in self._retry] + fresh
         attempts = {id(r): n for r, n in self._retry}
@@ -102,10 +104,16 @@ class StreamPoller:
 
     def _shards(self) -> list[str]:
         description = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]
-        shard_ids = [s["ShardId"] for s in description.get("Shards", [])]
-        for shard_id in shard_ids:
-            if shard_id not in self._iterators:
-                self._iterators[shard_id] = self._streams.get_shard_iterator(
-                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-        return shard_ids
+        return [s["ShardId"] for s in description.get("Shards", [])]
+
+    def _iterator(self, shard_id: str) -> str:
+        after = self._last_seq.get(shard_id)
+        position: dict[str, str] = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+            if after
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
+        iterator: str = self._streams.get_shard_iterator(StreamArn=self._arn, ShardId=shard_id, **position)[
+            "ShardIterator"
+        ]
+        return iterator
