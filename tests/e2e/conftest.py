@@ -123,7 +123,8 @@ def running_stack(folder: Path, *, samples: bool = True) -> Iterator[RunningStac
     # THEN Ctrl-C stops it cleanly and it takes its endpoints file with it.
     process.send_signal(signal.SIGINT)
     try:
-        output, _ = process.communicate(timeout=60)
+        # Generous: a stack whose tables grew large (the spec run) takes a while to finish its last writes.
+        output, _ = process.communicate(timeout=150)
     except subprocess.TimeoutExpired:
         process.kill()
         pytest.fail("privacydesk run did not stop on SIGINT")

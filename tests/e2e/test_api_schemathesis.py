@@ -63,8 +63,7 @@ def test_the_stack_serves_the_bundled_spec_this_suite_tests(stack: RunningStack)
 
 @schema.parametrize()
 @settings(
-    # Moderate: moto copies every table on each write, so each generated case makes the next one slower.
-    max_examples=8,
+    max_examples=20,
     deadline=None,
     derandomize=True,
     database=None,
