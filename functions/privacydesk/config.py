@@ -7,6 +7,9 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REGIMES = ("gdpr", "uk_gdpr", "ccpa", "can_spam", "vcdpa", "pipeda")
+# Purposes every deployment's consent ledger knows; more are declared in CONSENT_PURPOSES.
+BASE_PURPOSES = ("marketing_email", "third_party_sharing")
+CONSENT_MODELS = ("opt_out", "opt_in")
 
 
 class ConfigError(ValueError):
@@ -44,6 +47,13 @@ class Settings:
     unassigned_after_days: int = 2
     # Lets the scheduled jobs run "as of" a given time: only the local stack turns it on (privacydesk tick).
     allow_clock_override: bool = False
+    # opt_out: an address with no consent events may be sent marketing; opt_in: only those who agreed.
+    consent_model: str = "opt_out"
+    purposes: tuple[str, ...] = BASE_PURPOSES
+    policy_version: str = "unversioned"
+    # The SES contact list and topic marketing mail is sent with: an opt-out is mirrored there.
+    contact_list: str | None = None
+    marketing_topic: str = "marketing"
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -71,6 +81,21 @@ def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw not in {"true", "false"}:
         raise ConfigError(f"environment variable {name} must be true or false, got {raw!r}")
     return raw == "true"
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise ConfigError(f"environment variable {name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
+def _purposes(env: Mapping[str, str]) -> tuple[str, ...]:
+    declared = [p.strip() for p in env.get("CONSENT_PURPOSES", "").split(",") if p.strip()]
+    for purpose in declared:
+        if not purpose.replace("_", "").isalnum() or not purpose.isascii() or len(purpose) > 40:
+            raise ConfigError(f"CONSENT_PURPOSES holds {purpose!r}: use letters, digits and _ (at most 40)")
+    return tuple(dict.fromkeys((*BASE_PURPOSES, *(p.lower() for p in declared))))
 
 
 def _calendar(env: Mapping[str, str]) -> str:
@@ -143,6 +168,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         escalate_before_days=_days(env, "ESCALATE_BEFORE_DAYS", (7, 3, 1)),
         unassigned_after_days=_positive_int(env, "UNASSIGNED_AFTER_DAYS", 2),
         allow_clock_override=_switch(env, "ALLOW_CLOCK_OVERRIDE", default=False),
+        consent_model=_choice(env, "CONSENT_MODEL", CONSENT_MODELS),
+        purposes=_purposes(env),
+        policy_version=env.get("POLICY_VERSION", "").strip() or "unversioned",
+        contact_list=env.get("CONTACT_LIST_NAME") or None,
+        marketing_topic=env.get("MARKETING_TOPIC", "").strip() or "marketing",
     )
 
 

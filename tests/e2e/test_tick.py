@@ -197,12 +197,6 @@ def test_three_weeks_ahead_both_requests_are_closed_with_escalations_and_a_diges
     assert [to for template, _, to in queued.queued if template == "digest"] == [TEAM]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `privacydesk tick` lists as 'queued' every outbox item whose created_at equals the "
-    "tick's instant (cli._tick), so a second tick at the same --now lists the first one's mail again "
-    "although it queued nothing",
-)
 def test_the_same_tick_run_again_lists_no_mail(journey: Journey) -> None:
     assert journey.day21_again.run.returncode == 0, journey.day21_again.run.stderr
     assert journey.day21_again.queued == []

@@ -507,14 +507,14 @@ def test_requests_never_verified_are_closed_after_the_configured_days(desk: Desk
     assert closed["closed_at"] == clock.now.isoformat()
     assert templates(desk, stale)[-1] == "closed_unverified"
     assert anchored_keys(desk, stale)
-    # AND opt-outs, which never need verification, are left alone
-    assert case_detail(desk, opt_out)["state"] == "received"
+    # AND opt-outs, which never need verification and were applied on arrival, stay completed
+    assert case_detail(desk, opt_out)["state"] == "completed"
     mixed_case = case_detail(desk, mixed)
     assert [(i["right"], i["state"]) for i in mixed_case["items"]] == [
         ("access", "closed_unverified"),
-        ("sharing_opt_out", "received"),
+        ("sharing_opt_out", "completed"),
     ]
-    assert mixed_case["closed_at"] is None
+    assert mixed_case["closed_at"] == clock.now.isoformat()
     # AND the new request keeps waiting
     assert case_detail(desk, fresh)["state"] == "awaiting_verification"
 

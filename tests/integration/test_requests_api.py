@@ -281,8 +281,8 @@ def test_each_right_gets_the_clock_of_its_own_rule_under_the_ccpa(desk: Desk, cl
     assert sharing["clocks"]["respond_by"] == "2026-02-02"
     assert sharing["clocks"]["acknowledge_by"] is None
     assert sharing["clocks"]["extended_respond_by"] is None
-    # AND only the access right waits for verification
-    assert (access["state"], sharing["state"]) == ("awaiting_verification", "received")
+    # AND only the access right waits for verification: the opt-out was applied as the case opened
+    assert (access["state"], sharing["state"]) == ("awaiting_verification", "completed")
     assert (access["needs_verification"], sharing["needs_verification"]) == (True, False)
 
 
@@ -296,7 +296,7 @@ def test_a_gpc_signal_adds_a_sharing_opt_out_with_its_evidence(desk: Desk) -> No
     assert case["rights"] == ["access", "sharing_opt_out"]
     assert case["evidence"] == {"sharing_opt_out": ["Sec-GPC: 1 header on the submission"]}
     assert opened_event(case)["detail"]["gpc"] is True
-    assert [i["state"] for i in case["items"]] == ["awaiting_verification", "received"]
+    assert [i["state"] for i in case["items"]] == ["awaiting_verification", "completed"]
     # AND the second does not
     other = case_detail(desk, without)
     assert other["rights"] == ["access"]

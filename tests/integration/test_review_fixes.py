@@ -150,16 +150,15 @@ def test_a_reply_while_awaiting_verification_sends_a_fresh_code_that_replaces_th
 def test_unverifiable_denies_only_the_rights_that_need_verification(desk: Desk) -> None:
     # GIVEN a request for access and to stop marketing, never verified
     ref = submit(desk, rights=("access", "marketing_opt_out"))["ref"]
-    assert item_states(desk, ref) == {"access": "awaiting_verification", "marketing_opt_out": "received"}
+    assert item_states(desk, ref) == {"access": "awaiting_verification", "marketing_opt_out": "completed"}
     # WHEN the team denies it as unverifiable, naming no right
     status, detail = act(desk, ref, "deny", {"reason": "unverifiable"})
-    # THEN only access is denied: the opt-out, which needs no verification, is still to be honoured
+    # THEN only access is denied: the opt-out, which needs no verification, stays honoured
     assert status == 200, detail
     assert {i["right"]: i["state"] for i in detail["items"]} == {
         "access": "denied",
-        "marketing_opt_out": "received",
+        "marketing_opt_out": "completed",
     }
-    assert detail["state"] != "closed"
 
 
 def test_unverifiable_cannot_name_an_opt_out(desk: Desk) -> None:
@@ -170,7 +169,7 @@ def test_unverifiable_cannot_name_an_opt_out(desk: Desk) -> None:
     # THEN it is refused as a conflict and nothing changes
     assert status == 409
     assert answer["error"]["code"] == "conflict"
-    assert item_states(desk, ref) == {"access": "awaiting_verification", "marketing_opt_out": "received"}
+    assert item_states(desk, ref) == {"access": "awaiting_verification", "marketing_opt_out": "completed"}
     assert "denied" not in event_types(desk, ref)
 
 
@@ -179,10 +178,10 @@ def test_a_case_of_opt_outs_only_cannot_be_denied_as_unverifiable(desk: Desk) ->
     ref = submit(desk, rights=("marketing_opt_out", "sharing_opt_out"))["ref"]
     # WHEN the team denies it as unverifiable
     status, answer = act(desk, ref, "deny", {"reason": "unverifiable"})
-    # THEN it is refused as a conflict and both opt-outs stay open
+    # THEN it is refused as a conflict and both opt-outs stay applied
     assert status == 409
     assert answer["error"]["code"] == "conflict"
-    assert item_states(desk, ref) == {"marketing_opt_out": "received", "sharing_opt_out": "received"}
+    assert item_states(desk, ref) == {"marketing_opt_out": "completed", "sharing_opt_out": "completed"}
 
 
 # ----------------------------------------------------------------------------- 3. lone surrogates

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from privacydesk.dal.dynamodb import to_dynamo
 from privacydesk.dal.items import case_to_item
+from privacydesk.dal.table import to_dynamo
 from privacydesk.logic.references import new_reference
 from privacydesk.logic.scheduled_work import next_due_of
 from privacydesk.models.case import GENESIS
@@ -292,6 +292,23 @@ def test_a_verified_gdpr_case_is_escalated_7_3_and_1_days_before_due_and_when_ov
     team = [m for m in outbox(desk, ref) if m["to"] == TEAM]
     assert all(ref in m["subject"] for m in team)
     assert desk.drain_outbox() == 5
+
+
+def test_the_extension_cutoff_is_warned_on_its_morning_when_no_other_warning_falls_near_it(
+    desk: Desk, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a deployment that warns of a deadline only the day before it, and a verified GDPR request
+    # due on 12 February 2026, whose extension notice must go out by then (warned three mornings before)
+    monkeypatch.setenv("ESCALATE_BEFORE_DAYS", "1")
+    reset_caches()
+    ref = verified(desk)
+    # WHEN the schedule runs every morning up to the cutoff warning's
+    for n in range(29):
+        clock.now = day(n)
+        tick()
+    # THEN the cutoff warning came that morning: the case was indexed for it although the
+    # warning lapses (after 12 February) long before this machine's own clock reads these tests
+    assert escalations(desk, ref) == [("2026-02-09", "extension_cutoff")]
 
 
 def test_after_downtime_only_the_latest_escalation_is_sent(desk: Desk, clock: FakeClock) -> None:

@@ -176,6 +176,22 @@ def test_a_delay_reported_after_the_delivery_does_not_undo_it(desk: Desk, clock:
     assert mail(desk, ack["id"])["delivery"] == "delivered"
 
 
+def test_each_delay_ses_reports_while_it_retries_is_on_the_timeline_once(
+    desk: Desk, clock: FakeClock
+) -> None:
+    # GIVEN a sent acknowledgement that SES cannot deliver yet
+    ref, ack = sent_request(desk)
+    first = about("delayed-delivery", ack["ses_message_id"], ack["id"])
+    later = copy.deepcopy(first)
+    later["deliveryDelay"]["timestamp"] = "2020-06-16T01:25:40.095Z"
+    # WHEN SES reports a delay, then another an hour later, and SNS repeats the first
+    outcomes = [publish(sns_event(event))["outcome"] for event in (first, later, first)]
+    # THEN both delays are recorded, the repeat is not, and the mail is shown delayed
+    assert outcomes == ["delayed", "delayed", "duplicate event"]
+    assert types(desk, ref).count("mail_delayed") == 2
+    assert mail(desk, ack["id"])["delivery"] == "delayed"
+
+
 def test_a_complaint_marks_the_mail_complained(desk: Desk, clock: FakeClock) -> None:
     # GIVEN a sent acknowledgement
     ref, ack = sent_request(desk)
@@ -241,15 +257,7 @@ def test_a_transient_bounce_neither_flags_the_case_nor_alerts_the_team(desk: Des
 @pytest.mark.parametrize(
     "first",
     [
-        pytest.param(
-            "event",
-            id="event-first",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: intake._record_bounce appends a requester_undeliverable event to a case "
-                "already flagged undeliverable (by SES's Bounce event), so the bounce is recorded twice",
-            ),
-        ),
+        pytest.param("event", id="event-first"),
         pytest.param("mail", id="mail-first"),
     ],
 )

@@ -118,6 +118,7 @@ def test_every_language_renders_the_acknowledgement_with_reference_rights_and_da
         rights=[r.value for r in Right],
         needs_verification=True,
         opt_out=True,
+        only_opt_out=False,
         due=date(2026, 12, 29),
         organisation="Example Ltd",
     )
@@ -129,6 +130,29 @@ def test_every_language_renders_the_acknowledgement_with_reference_rights_and_da
     assert rendered.text.count("\n  - ") >= len(Right)
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_opt_out_alone_is_acknowledged_as_applied_with_no_answer_to_wait_for(language: str) -> None:
+    def render(only_opt_out: bool) -> str:
+        return render_message(
+            "acknowledgement",
+            language,
+            ref="PD-7KQ4-M9XW-C2HT",
+            rights=["marketing_opt_out"],
+            needs_verification=False,
+            opt_out=True,
+            only_opt_out=only_opt_out,
+            due=date(2026, 12, 29),
+            organisation="Example Ltd",
+        ).text
+
+    # An opt-out with other rights still promises an answer by a date; alone, it was done on arrival.
+    assert "2026" in render(only_opt_out=False)
+    alone = render(only_opt_out=True)
+    assert "2026" not in alone
+    assert alone.count("\n  - ") == 2  # what was understood, and that it was applied
+    assert "\n\n\n" not in alone
+
+
 def test_an_unsupported_language_falls_back_to_english() -> None:
     rendered = render_message(
         "acknowledgement",
@@ -137,6 +161,7 @@ def test_an_unsupported_language_falls_back_to_english() -> None:
         rights=["access"],
         needs_verification=True,
         opt_out=False,
+        only_opt_out=False,
         due=date(2026, 12, 29),
         organisation="X",
     )

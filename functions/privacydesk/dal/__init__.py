@@ -20,5 +20,7 @@ def get_repository() -> CaseRepository:
 
     settings = get_settings()
     return DynamoCaseRepository(
-        settings.cases_table, client("dynamodb"), next_due=lambda case: next_due_of(case, settings)
+        settings.cases_table,
+        client("dynamodb"),
+        next_due=lambda case, as_of: next_due_of(case, settings, as_of),
     )

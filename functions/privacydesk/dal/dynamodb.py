@@ -6,39 +6,26 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from privacydesk.dal import items as it
+from privacydesk.dal.consent_store import ConsentStore
 from privacydesk.dal.interface import (
     CaseChange,
     CaseFilter,
     ConcurrentUpdateError,
-    DuplicateInboundError,
     PurgeRecord,
     RepositoryError,
 )
+from privacydesk.dal.table import from_dynamo, to_dynamo
 from privacydesk.models.case import Case
 from privacydesk.models.event import CaseEvent
 from privacydesk.models.inbound import InboundRecord
 from privacydesk.models.outbox import OutboxItem, OutboxStatus
 from privacydesk.models.verification import Challenge
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
-
-def to_dynamo(item: it.Item) -> dict[str, Any]:
-    """Plain item -> DynamoDB attribute values."""
-    return {k: _serializer.serialize(v) for k, v in item.items()}
-
-
-def from_dynamo(image: dict[str, Any]) -> it.Item:
-    """DynamoDB attribute values (a table read or a stream image) -> plain item."""
-    return {k: _deserializer.deserialize(v) for k, v in image.items()}
-
-
-class DynamoCaseRepository:
+class DynamoCaseRepository(ConsentStore):
     """Cases, timelines, outbox and inbound log in one table; every write is conditional."""
 
     def __init__(
@@ -46,14 +33,14 @@ class DynamoCaseRepository:
         table: str,
         client: Any,
         *,
-        next_due: Callable[[Case], datetime | None] | None = None,
+        next_due: Callable[[Case, datetime | None], datetime | None] | None = None,
         unsent_after: timedelta = timedelta(minutes=10),
     ) -> None:
-        self._table = table
-        self._db = client
-        # When a case next needs a scheduled action (reminder, escalation): the logic decides, the DAL
-        # only indexes it. An outbox item not sent `unsent_after` its creation is swept.
-        self._next_due = next_due or (lambda case: None)
+        super().__init__(table, client)
+        # When a case next needs a scheduled action (reminder, escalation), as of the change's latest
+        # event: the logic decides, the DAL only indexes it. An outbox item not sent `unsent_after` its
+        # creation is swept.
+        self._next_due = next_due or (lambda case, as_of: None)
         self._unsent_after = unsent_after
 
     def get_case(self, ref: str) -> Case | None:
@@ -76,7 +63,8 @@ class DynamoCaseRepository:
     def _change_ops(self, change: CaseChange) -> list[dict[str, Any]]:
         expected = change.expected_version
         stored = replace(change.case, version=(expected or 0) + 1)
-        item = it.case_to_item(stored, self._next_due(stored) if stored.is_open else None)
+        as_of = max((event.at for event in change.events), default=None)
+        item = it.case_to_item(stored, self._next_due(stored, as_of) if stored.is_open else None)
         case_put = {"Put": {"TableName": self._table, "Item": to_dynamo(item)}}
         if expected is None:
             case_put["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -88,6 +76,8 @@ class DynamoCaseRepository:
         ops += [self._put_new(self._outbox_item(o)) for o in change.outbox]
         if change.challenge:
             ops.append(self._challenge_put(change.challenge))
+        for consent in change.consents:
+            ops += self._consent_ops(consent)
         return ops
 
     def record_inbound(self, inbound: InboundRecord) -> None:
@@ -445,26 +435,6 @@ class DynamoCaseRepository:
                 return
         raise RepositoryError("batch_write_item left unprocessed items after 5 tries")
 
-    def _partition(self, pk: str, prefix: str) -> list[it.Item]:
-        items: list[it.Item] = []
-        start: dict[str, Any] | None = None
-        while True:
-            # DynamoDB refuses an empty begins_with prefix: no prefix means the whole partition.
-            condition = "pk = :pk AND begins_with(sk, :prefix)" if prefix else "pk = :pk"
-            values = {":pk": {"S": pk}, **({":prefix": {"S": prefix}} if prefix else {})}
-            response = self._call(
-                "query",
-                TableName=self._table,
-                KeyConditionExpression=condition,
-                ExpressionAttributeValues=values,
-                ConsistentRead=True,
-                **({"ExclusiveStartKey": start} if start else {}),
-            )
-            items += [from_dynamo(raw) for raw in response.get("Items", [])]
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                return items
-
     def _listing(
         self,
         partition: str,
@@ -513,39 +483,6 @@ class DynamoCaseRepository:
             put["ConditionExpression"] = "attribute_not_exists(pk) OR version = :previous"
             put["ExpressionAttributeValues"] = to_dynamo({":previous": challenge.version - 1})
         return {"Put": put}
-
-    def _get(self, key: it.Item) -> it.Item | None:
-        response = self._call("get_item", TableName=self._table, Key=to_dynamo(key), ConsistentRead=True)
-        raw = response.get("Item")
-        return from_dynamo(raw) if raw else None
-
-    def _put_new(self, item: it.Item) -> dict[str, Any]:
-        return {
-            "Put": {
-                "TableName": self._table,
-                "Item": to_dynamo(item),
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
-
-    def _transact(self, ops: list[dict[str, Any]], *, inbound_first: bool = True) -> None:
-        """Run ops atomically; with inbound_first, ops[0] is the inbound record guarding duplicates."""
-        try:
-            self._db.transact_write_items(TransactItems=ops)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                raise RepositoryError(f"transaction failed: {exc.response['Error']['Code']}") from exc
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            if inbound_first and reasons and reasons[0] == "ConditionalCheckFailed":
-                raise DuplicateInboundError("inbound message already processed") from exc
-            raise ConcurrentUpdateError(f"transaction cancelled: {reasons}", reasons) from exc
-
-    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response: dict[str, Any] = getattr(self._db, operation)(**kwargs)
-        except ClientError as exc:
-            raise RepositoryError(f"{operation} failed: {exc.response['Error']['Code']}") from exc
-        return response
 
 
 def outbox_from_image(image: dict[str, Any]) -> OutboxItem:

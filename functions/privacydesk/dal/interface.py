@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from privacydesk.models.case import Case
+from privacydesk.models.consent import ConsentChange, ConsentEvent, ConsentRecord
 from privacydesk.models.event import CaseEvent, ChainHead
 from privacydesk.models.inbound import InboundRecord
 from privacydesk.models.outbox import OutboxItem
@@ -42,6 +43,8 @@ class CaseChange:
     events: tuple[CaseEvent, ...] = ()
     outbox: tuple[OutboxItem, ...] = ()
     challenge: Challenge | None = None
+    # Consent ledger changes the case causes (an opt-out applied as it opens), in the same transaction.
+    consents: tuple[ConsentChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,4 +191,24 @@ class CaseRepository(Protocol):
 
     def get_purge_record(self, ref: str) -> PurgeRecord | None:
         """What is left of a purged case, or None."""
+        ...
+
+    def get_consent(self, subject: str) -> ConsentRecord | None:
+        """A subject's consent projection, or None when the ledger holds nothing for them."""
+        ...
+
+    def consent_events(self, subject: str) -> list[ConsentEvent]:
+        """A subject's consent events in chain order."""
+        ...
+
+    def consent_records(self, subjects: Sequence[str]) -> dict[str, ConsentRecord]:
+        """The projections of many subjects; subjects with none are left out."""
+        ...
+
+    def record_consent(self, change: ConsentChange) -> None:
+        """Write one subject's new events and projection atomically."""
+        ...
+
+    def consent_page(self, after: str | None, limit: int) -> tuple[list[ConsentRecord], str | None]:
+        """Subjects' projections in subject-id order, a page at a time, and the cursor for the next page."""
         ...

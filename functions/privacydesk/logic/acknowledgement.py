@@ -7,7 +7,7 @@ from privacydesk.logic.outgoing_mail import header_text
 from privacydesk.logic.render import render_message
 from privacydesk.models.case import Case
 from privacydesk.models.outbox import OutboxItem
-from privacydesk.models.rights import Right
+from privacydesk.models.rights import OPT_OUT_RIGHTS
 
 # Leaves room for "Re: " and the reference within the 200 characters a header may carry.
 _ECHO_CHARS = 150
@@ -29,7 +29,9 @@ def acknowledgement(
         ref=case.ref,
         rights=[r.value for r in case.rights],
         needs_verification=any(i.needs_verification for i in case.items),
-        opt_out=any(r in {Right.MARKETING_OPT_OUT, Right.SHARING_OPT_OUT} for r in case.rights),
+        opt_out=any(r in OPT_OUT_RIGHTS for r in case.rights),
+        # Opt-outs are applied as the case opens: with nothing else asked, there is no answer to wait for.
+        only_opt_out=all(r in OPT_OUT_RIGHTS for r in case.rights),
         due=case.due,
         organisation=settings.organisation,
     )

@@ -2,10 +2,10 @@
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from privacydesk.models.case import GENESIS, Case
 from privacydesk.models.event import CaseEvent, ChainHead
@@ -41,33 +41,39 @@ def _canonical(value: Any, path: str) -> Any:
     if value is None or isinstance(value, str | bool | int):
         return value
     if isinstance(value, float):
-        raise TypeError(f"event detail {path} is a float; store it as a string or an integer")
+        raise TypeError(f"{path} is a float; store it as a string or an integer")
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return int(value)
-        raise TypeError(f"event detail {path} is a fractional number; store it as a string")
+        raise TypeError(f"{path} is a fractional number; store it as a string")
     if isinstance(value, list | tuple):
         return [_canonical(item, f"{path}[{index}]") for index, item in enumerate(value)]
     if isinstance(value, dict):
         if not all(isinstance(name, str) for name in value):
-            raise TypeError(f"event detail {path} has a key that is not a string")
+            raise TypeError(f"{path} has a key that is not a string")
         return {name: _canonical(item, f"{path}.{name}") for name, item in value.items()}
-    raise TypeError(f"event detail {path} is a {type(value).__name__}, not a JSON value")
+    raise TypeError(f"{path} is a {type(value).__name__}, not a JSON value")
+
+
+def canonical_sha256(content: dict[str, Any]) -> str:
+    """The SHA-256 of a JSON object in canonical form (sorted keys, no spaces, no floats)."""
+    text = json.dumps(_canonical(content, "event"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def event_hash(event: CaseEvent) -> str:
     """The SHA-256 of an event's canonical JSON (everything but its own hash)."""
-    content = {
-        "case_ref": event.case_ref,
-        "seq": event.seq,
-        "at": event.at.isoformat(),
-        "type": event.type,
-        "actor": event.actor,
-        "detail": _canonical(event.detail, "detail"),
-        "prev_hash": event.prev_hash,
-    }
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return canonical_sha256(
+        {
+            "case_ref": event.case_ref,
+            "seq": event.seq,
+            "at": event.at.isoformat(),
+            "type": event.type,
+            "actor": event.actor,
+            "detail": event.detail,
+            "prev_hash": event.prev_hash,
+        }
+    )
 
 
 def chain_events(case: Case, events: Sequence[CaseEvent]) -> tuple[Case, tuple[CaseEvent, ...]]:
@@ -86,7 +92,24 @@ def chain_events(case: Case, events: Sequence[CaseEvent]) -> tuple[Case, tuple[C
     return replace(case, chain=head), tuple(chained)
 
 
-def _first_link_problem(ref: str, ordered: Sequence[CaseEvent]) -> tuple[int, str] | None:
+class Link(Protocol):
+    """What any chained record carries: its place in the chain and the hashes linking it."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def prev_hash(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+
+
+L = TypeVar("L", bound=Link)
+
+
+def first_broken_link(
+    ordered: Sequence[L], rehash: Callable[[L], str], belongs: Callable[[L], bool]
+) -> tuple[int, str] | None:
+    """The first event (by seq) that is missing, repeated, foreign, unlinked or edited, and why."""
     previous_hash = GENESIS.hash
     for index, event in enumerate(ordered):
         expected = index + 1
@@ -96,12 +119,12 @@ def _first_link_problem(ref: str, ordered: Sequence[CaseEvent]) -> tuple[int, st
             return expected, f"an event has seq {event.seq} (never chained)"
         if event.seq < expected:
             return event.seq, f"event {event.seq} appears more than once"
-        if event.case_ref != ref:
-            return expected, f"event {expected}: belongs to another case"
+        if not belongs(event):
+            return expected, f"event {expected}: belongs to another chain"
         if event.prev_hash != previous_hash:
             return expected, f"event {expected}: prev_hash does not match the hash before it (link broken)"
         try:
-            recomputed = event_hash(event)
+            recomputed = rehash(event)
         except TypeError:
             return expected, f"event {expected}: detail is not canonical JSON (edited)"
         if recomputed != event.hash:
@@ -135,7 +158,7 @@ def verify_chain(
         by_seq.setdefault(event.seq, event)
     count = len(ordered)
     problems: list[tuple[int, str]] = []
-    if (link := _first_link_problem(ref, ordered)) is not None:
+    if (link := first_broken_link(ordered, event_hash, lambda event: event.case_ref == ref)) is not None:
         problems.append(link)
     for anchor in sorted(anchors, key=lambda anchor: anchor.seq):
         if (found := _head_problem(by_seq, count, anchor, "anchored head")) is not None:

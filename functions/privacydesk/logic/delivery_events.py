@@ -22,6 +22,16 @@ _DELIVERY = {
     "DeliveryDelay": "delayed",
     "Rendering Failure": "rejected",
 }
+# SES event type -> the key of its detail object in the event (SES's own spelling, not derivable).
+_DETAIL = {
+    "Send": "send",
+    "Delivery": "delivery",
+    "Bounce": "bounce",
+    "Complaint": "complaint",
+    "Reject": "reject",
+    "DeliveryDelay": "deliveryDelay",
+    "Rendering Failure": "failure",
+}
 # When events arrive out of order, the stronger outcome stays: a late "delayed" never hides a bounce.
 _STRENGTH = {None: 0, "sent": 0, "delayed": 1, "delivered": 2, "rejected": 3, "complained": 3, "bounced": 4}
 # Mail to the team is not a legal notice; everything else we send a requester is.
@@ -62,12 +72,12 @@ def record_delivery(event: dict[str, Any], ports: SendPorts) -> DeliveryResult:
     if outbox_id is None:
         # Not one of ours (another sender on the same configuration set): nothing to record.
         return DeliveryResult("ignored: unknown mail", None)
-    when = event.get(kind.lower(), {}).get("timestamp", mail["timestamp"])
+    when = (event.get(_DETAIL[kind]) or {}).get("timestamp", mail["timestamp"])
     ses = _SesEvent(
         kind=kind,
         key=f"{kind}:{message_id}:{when}",
         message_id=message_id,
-        permanent_bounce=kind == "Bounce" and event.get("bounce", {}).get("bounceType") == "Permanent",
+        permanent_bounce=kind == "Bounce" and (event.get("bounce") or {}).get("bounceType") == "Permanent",
     )
     for _ in range(_TRIES):
         item = ports.repo.get_outbox(outbox_id)

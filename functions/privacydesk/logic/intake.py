@@ -167,17 +167,20 @@ _BOUNCE_CHUNK = 45
 
 def _record_bounce(notice: InboundNotice, triage: TriageResult, ports: IntakePorts) -> IntakeResult:
     cases = [case for address in triage.bounced for case in ports.repo.open_cases_of(address)]
+    # A case SES's own Bounce event already flagged is not flagged twice (the same bounce, told twice).
+    unflagged = [case for case in cases if "undeliverable" not in case.flags]
     now = ports.clock()
     changes = []
-    for case in cases:
-        flagged = (
-            case if "undeliverable" in case.flags else replace(case, flags=(*case.flags, "undeliverable"))
-        )
+    for case in unflagged:
+        flagged = replace(case, flags=(*case.flags, "undeliverable"))
         event = CaseEvent(case.ref, now, "requester_undeliverable", {"bounce_message_id": notice.message_id})
         chained_case, events = chain_events(flagged, [event])
         changes.append(CaseChange(chained_case, case.version, events))
-    reason = f"bounce for {len(triage.bounced)} address(es), {len(cases)} open case(s) flagged"
-    # Earlier chunks first: if a later one fails, a retry flags the earlier cases again, harmlessly,
+    reason = (
+        f"bounce for {len(triage.bounced)} address(es), {len(unflagged)} open case(s) flagged"
+        f" ({len(cases) - len(unflagged)} already flagged)"
+    )
+    # Earlier chunks first: if a later one fails, a retry skips the cases already flagged,
     # while the inbound record (written last) still lets the retry happen.
     chunks = [changes[i : i + _BOUNCE_CHUNK] for i in range(0, len(changes), _BOUNCE_CHUNK)] or [[]]
     for chunk in chunks[:-1]:

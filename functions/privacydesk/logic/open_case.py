@@ -11,6 +11,7 @@ from privacydesk.logic.audit_chain import chain_events
 from privacydesk.logic.clocks import compute_clocks, local_date
 from privacydesk.logic.lifecycle import opened
 from privacydesk.logic.notices import notice
+from privacydesk.logic.opt_out import apply_opt_outs
 from privacydesk.logic.verification import (
     CODE_SLOT,
     IDENTITY,
@@ -22,7 +23,7 @@ from privacydesk.logic.verification import (
 from privacydesk.models.case import Case, RightItem
 from privacydesk.models.event import CaseEvent
 from privacydesk.models.outbox import OutboxItem
-from privacydesk.models.rights import RIGHTS_NEEDING_VERIFICATION, ItemState, Right
+from privacydesk.models.rights import OPT_OUT_RIGHTS, RIGHTS_NEEDING_VERIFICATION, ItemState, Right
 from privacydesk.models.verification import Challenge
 
 KeySource = Callable[[], bytes]
@@ -75,7 +76,13 @@ def open_new_case(
     events = [opened_event, *opening.events]
     mails = list(outbox)
     challenge = None
-    secret = key() if status_token or any(i.needs_verification for i in case.items) else b""
+    opts_out = any(i.right in OPT_OUT_RIGHTS for i in case.items)
+    secret = key() if status_token or opts_out or any(i.needs_verification for i in case.items) else b""
+    applied = apply_opt_outs(
+        case, repo=repo, settings=settings, key=secret, now=now, today=local_date(now, settings.timezone)
+    )
+    case = applied.case
+    events += applied.events
     if status_token:
         # Only its HMAC is kept: whoever reads the table cannot use it to read the status.
         case = replace(case, status_token_hash=status_token_hash(secret, case.ref, status_token))
@@ -84,7 +91,8 @@ def open_new_case(
         mails.append(mail)
     events += [mail_queued(m, now) for m in mails]
     case, chained = chain_events(case, events)
-    return CaseChange(case, None, chained, tuple(mails), challenge)
+    consents = (applied.consent,) if applied.consent else ()
+    return CaseChange(case, None, chained, tuple(mails), challenge, consents)
 
 
 def mail_queued(mail: OutboxItem, now: datetime) -> CaseEvent:

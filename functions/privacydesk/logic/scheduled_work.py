@@ -44,10 +44,11 @@ def policy_of(settings: Settings) -> SchedulePolicy:
     )
 
 
-def next_due_of(case: Case, settings: Settings) -> datetime | None:
-    """When the case next needs scheduled work (the sparse index key), as of the real time now."""
-    # Warnings that lapsed before now are skipped, so a case does not stay due for them forever.
-    return next_due_at(case, policy_of(settings), set(case.done), now=datetime.now(UTC))
+def next_due_of(case: Case, settings: Settings, as_of: datetime | None = None) -> datetime | None:
+    """When the case next needs scheduled work (the sparse index key), as of `as_of` (default: now)."""
+    # Warnings that lapsed before then are skipped, so a case does not stay due for them forever.
+    now = as_of or datetime.now(UTC)
+    return next_due_at(case, policy_of(settings), set(case.done), now=now)
 
 
 def run_due_work(ports: DeskPorts) -> int:

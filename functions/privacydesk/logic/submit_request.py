@@ -6,6 +6,7 @@ from privacydesk.logic.acknowledgement import acknowledgement
 from privacydesk.logic.case_actions import DeskPorts
 from privacydesk.logic.language import detect_language
 from privacydesk.logic.open_case import open_new_case, right_items
+from privacydesk.logic.opt_out import GPC_EVIDENCE
 from privacydesk.logic.references import new_reference
 from privacydesk.logic.regime import regime_hint
 from privacydesk.logic.verification import new_status_token
@@ -45,7 +46,7 @@ def submit_request(submission: Submission, ports: DeskPorts) -> Submitted:
     if submission.gpc:
         # CCPA §7025: a Global Privacy Control signal is a valid request to opt out of sale and sharing.
         rights = (*rights, Right.SHARING_OPT_OUT) if Right.SHARING_OPT_OUT not in rights else rights
-        evidence["sharing_opt_out"] = ["Sec-GPC: 1 header on the submission"]
+        evidence["sharing_opt_out"] = [GPC_EVIDENCE]
     regime, regime_reason = _regime(submission, settings.default_regime)
     agent = submission.agent
     case = Case(

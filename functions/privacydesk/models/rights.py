@@ -57,3 +57,8 @@ class DenialReason(StrEnum):
     EXCESSIVE = "excessive"
     EXEMPT = "exempt"
     NO_DATA_HELD = "no_data_held"
+
+
+# Opt-outs are applied in the consent ledger as their case opens: the purpose each one withdraws.
+OPT_OUT_PURPOSES = {Right.MARKETING_OPT_OUT: "marketing_email", Right.SHARING_OPT_OUT: "third_party_sharing"}
+OPT_OUT_RIGHTS = frozenset(OPT_OUT_PURPOSES)

@@ -215,9 +215,14 @@ def _inbound(args: argparse.Namespace) -> int:
 
 def _tick(args: argparse.Namespace) -> int:
     base = api_url(args.api)
+    before = {o["id"] for o in call(base, "GET", "/v1/outbox")["outbox"]}
     result = call(base, "POST", "/_local/tick", {"now": args.now} if args.now else {}, timeout=120)
-    # Mail the jobs queued carries the tick's instant; list it once the stream has picked it up.
-    queued = [o for o in call(base, "GET", "/v1/outbox")["outbox"] if o["created_at"] == result["now"]]
+    # Mail the jobs queued carries the tick's instant; an earlier tick at the same instant queued the rest.
+    queued = [
+        o
+        for o in call(base, "GET", "/v1/outbox")["outbox"]
+        if o["created_at"] == result["now"] and o["id"] not in before
+    ]
     if args.json:
         print(json.dumps({**result, "queued": queued}, ensure_ascii=False, indent=2))
         return 0

@@ -6,6 +6,7 @@ id), hands SES's Send and Delivery events to the SES events function, as SNS wou
 """
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -79,4 +80,8 @@ class SentMailDrop:
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
-            self.copy_new()
+            try:
+                self.copy_new()
+            except Exception:
+                # One bad poll (a full disk, a message moto cannot render) must not stop the copies.
+                logging.getLogger(__name__).exception("copying sent mail failed; trying again")

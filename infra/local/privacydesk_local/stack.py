@@ -96,6 +96,7 @@ class LocalStack:
         self.info: StackInfo | None = None
         self.inbound: AsyncInvoker | None = None
         self.poller: StreamPoller | None = None
+        self.ses_events: AsyncInvoker | None = None
         self._housekeeping: Any = None
         self._tick_lock = threading.Lock()
 
@@ -137,13 +138,7 @@ class LocalStack:
         self._start_inbound(session, endpoint, env, handlers["InboundEmailFunction"])
         self._start_poller(session, endpoint, resources, env, handlers["SenderFunction"])
         gateway.start()
-        drop = SentMailDrop(
-            self.config.state_dir / "sent",
-            resources.region,
-            lambda event: invoke("SesEventsFunction", handlers["SesEventsFunction"], event),
-        )
-        drop.start()
-        self._parts.append(drop)
+        self._start_mail_drop(session, endpoint, resources, handlers["SesEventsFunction"])
         self._housekeeping = handlers["HousekeepingFunction"]
         if self.config.tick_every:
             ticker = LocalScheduler(lambda: self.tick(None), self.config.tick_every)
@@ -225,6 +220,23 @@ class LocalStack:
         )
         self.poller.start()
         self._parts.append(self.poller)
+
+    def _start_mail_drop(
+        self, session: boto3.session.Session, endpoint: str, resources: tr.LocalResources, handler: Any
+    ) -> None:
+        sqs = session.client("sqs", endpoint_url=endpoint)
+        failure_url = resources.queues["SesEventsFailureQueue"]
+        # SNS invokes the function asynchronously: retried, then kept in its on-failure queue.
+        self.ses_events = AsyncInvoker(
+            "SesEventsFunction",
+            handler,
+            lambda record: sqs.send_message(QueueUrl=failure_url, MessageBody=to_json(record)),
+        )
+        self.ses_events.start()
+        self._parts.append(self.ses_events)
+        drop = SentMailDrop(self.config.state_dir / "sent", resources.region, self.ses_events.submit)
+        drop.start()
+        self._parts.append(drop)
 
     def tick(self, now: datetime | None) -> dict[str, Any]:
         """Run every scheduled job once, as of `now` (the real time when None), as the schedules would.

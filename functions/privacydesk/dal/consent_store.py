@@ -1,0 +1,74 @@
+"""The consent ledger in the cases table: a projection item and chained events per subject."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from privacydesk.dal import consent_items as ci
+from privacydesk.dal.interface import RepositoryError
+from privacydesk.dal.table import Table, from_dynamo, to_dynamo
+from privacydesk.models.consent import ConsentChange, ConsentEvent, ConsentRecord
+
+_BATCH_GET = 100
+_BATCH_TRIES = 5
+
+
+class ConsentStore(Table):
+    """Consent reads and writes on the shared table (the case repository is one too)."""
+
+    def get_consent(self, subject: str) -> ConsentRecord | None:
+        """A subject's projection, or None when the ledger holds nothing for them."""
+        item = self._get(ci.subject_key(subject))
+        return ci.item_to_record(item) if item else None
+
+    def consent_events(self, subject: str) -> list[ConsentEvent]:
+        """A subject's consent events in chain order."""
+        return [ci.item_to_event(i) for i in self._partition(f"SUBJECT#{subject}", "CONSENT#")]
+
+    def consent_records(self, subjects: Sequence[str]) -> dict[str, ConsentRecord]:
+        """The projections of many subjects (100 per call); subjects with none are left out."""
+        found: dict[str, ConsentRecord] = {}
+        unique = list(dict.fromkeys(subjects))
+        for start in range(0, len(unique), _BATCH_GET):
+            keys = [to_dynamo(ci.subject_key(s)) for s in unique[start : start + _BATCH_GET]]
+            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            for _ in range(_BATCH_TRIES):
+                response = self._call("batch_get_item", RequestItems=request)
+                for raw in response.get("Responses", {}).get(self._table, []):
+                    record = ci.item_to_record(from_dynamo(raw))
+                    found[record.subject] = record
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+            if request:
+                raise RepositoryError("batch_get_item left keys unprocessed after retries")
+        return found
+
+    def record_consent(self, change: ConsentChange) -> None:
+        """Write one subject's new events and projection atomically (ConcurrentUpdateError if it moved)."""
+        self._transact(self._consent_ops(change), inbound_first=False)
+
+    def consent_page(self, after: str | None, limit: int) -> tuple[list[ConsentRecord], str | None]:
+        """Projections in subject-id order, one page at a time; the cursor continues after the last."""
+        condition = "gsi1pk = :pk" + (" AND gsi1sk > :after" if after else "")
+        values = {":pk": {"S": ci.SUBJECT_LISTING}, **({":after": {"S": after}} if after else {})}
+        response = self._call(
+            "query",
+            TableName=self._table,
+            IndexName="gsi1",
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            Limit=limit,
+        )
+        records = [ci.item_to_record(from_dynamo(raw)) for raw in response.get("Items", [])]
+        more = bool(response.get("LastEvaluatedKey")) and bool(records)
+        return records, (records[-1].subject if more else None)
+
+    def _consent_ops(self, change: ConsentChange) -> list[dict[str, Any]]:
+        item = ci.record_to_item(change.record, change.expected_version + 1)
+        put: dict[str, Any] = {"TableName": self._table, "Item": to_dynamo(item)}
+        if change.expected_version == 0:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version = :expected"
+            put["ExpressionAttributeValues"] = {":expected": {"N": str(change.expected_version)}}
+        return [{"Put": put}, *(self._put_new(ci.event_to_item(e)) for e in change.events)]

@@ -1,0 +1,71 @@
+"""The consent ledger: what one data subject agreed to or withdrew, per purpose, as chained events."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from privacydesk.models.case import GENESIS
+from privacydesk.models.event import ChainHead
+
+MARKETING = "marketing_email"
+SHARING = "third_party_sharing"
+
+
+class ConsentSource(StrEnum):
+    """Where a consent event came from."""
+
+    EMAIL = "email"
+    API = "api"
+    ONE_CLICK = "one_click"
+    GPC = "gpc"
+    ADMIN = "admin"
+    IMPORT = "import"
+
+
+@dataclass(frozen=True)
+class ConsentEvent:
+    """One grant or withdrawal; `seq`, `prev_hash` and `hash` are set when it is chained."""
+
+    subject: str
+    at: datetime
+    purpose: str
+    granted: bool
+    source: ConsentSource
+    policy_version: str
+    # Proof: case reference, SES message id, request id... never the address itself.
+    evidence: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0
+    prev_hash: str = ""
+    hash: str = ""
+
+
+@dataclass(frozen=True)
+class PurposeState:
+    """The current answer for one purpose, and the event that gave it."""
+
+    granted: bool
+    at: datetime
+    source: ConsentSource
+    seq: int
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """A subject's projection: current state per purpose and the chain head (version 0: never stored)."""
+
+    subject: str
+    # Kept only to send mail (notices, confirmations); the subject id is an HMAC of it.
+    address: str = field(repr=False)
+    purposes: dict[str, PurposeState] = field(default_factory=dict)
+    chain: ChainHead = GENESIS
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class ConsentChange:
+    """A subject's new projection and the chained events that produced it, written together."""
+
+    record: ConsentRecord
+    expected_version: int
+    events: tuple[ConsentEvent, ...]
