@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from privacydesk.models.consent import MARKETING, SHARING
+
 REGIMES = ("gdpr", "uk_gdpr", "ccpa", "can_spam", "vcdpa", "pipeda")
 # Purposes every deployment's consent ledger knows; more are declared in CONSENT_PURPOSES.
-BASE_PURPOSES = ("marketing_email", "third_party_sharing")
+BASE_PURPOSES = (MARKETING, SHARING)
 CONSENT_MODELS = ("opt_out", "opt_in")
 
 

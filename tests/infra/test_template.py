@@ -484,6 +484,7 @@ def test_tables_buckets_and_queues_are_created_from_the_template(local_resources
         "SenderFailureQueue",
         "HousekeepingFailureQueue",
         "SesEventsFailureQueue",
+        "ConsentSyncFailureQueue",
     }
     for url in local_resources.queues.values():
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["MessageRetentionPeriod"])

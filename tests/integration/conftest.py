@@ -13,7 +13,7 @@ from moto import mock_aws
 from privacydesk_local import template_resources as tr
 from privacydesk_local.lambda_runtime import LocalContext
 from privacydesk_local.smtp_inbound import receipt_event, ses_message_id
-from privacydesk_local.stack import FUNCTIONS, LOCAL_PARAMETERS, REPO_ROOT, reset_caches
+from privacydesk_local.stack import FUNCTIONS, LOCAL_PARAMETERS, REPO_ROOT, create_contact_list, reset_caches
 from privacydesk_local.stream_poller import StreamPoller
 
 
@@ -83,16 +83,29 @@ class Desk:
             total += found
         return total
 
-    def _poller(self, handler: Any) -> StreamPoller:
-        if not hasattr(self, "_stream_poller"):
-            self._stream_poller = StreamPoller(
+    def sync_consents(self) -> int:
+        """Hand every new consent-state change on the stream to the contact-list mirror; returns how many."""
+        from privacydesk.handlers import consent_sync  # noqa: PLC0415
+
+        poller = self._poller(consent_sync.lambda_handler, "ConsentSyncFunction")
+        total = 0
+        while found := poller.poll_once():
+            total += found
+        return total
+
+    def _poller(self, handler: Any, function: str = "SenderFunction") -> StreamPoller:
+        # One poller per function, each reading the whole stream through its own filters (as Lambda does).
+        pollers: dict[str, StreamPoller] = self.__dict__.setdefault("_pollers", {})
+        if function not in pollers:
+            pollers[function] = StreamPoller(
                 self.session.client("dynamodbstreams"),
                 self.resources.streams["CasesTable"],
-                lambda event: handler(event, LocalContext("SenderFunction")),
+                lambda event: handler(event, LocalContext(function)),
                 lambda record: None,
+                filters=stream_filters(function),
                 send_rate=10_000,
             )
-        return self._stream_poller
+        return pollers[function]
 
     def sent_messages(self) -> list[Any]:
         """What moto's SES backend has accepted for sending."""
@@ -112,6 +125,11 @@ FAKE_AWS_ENV = {
 }
 
 
+def stream_filters(function: str) -> list[dict[str, Any]]:
+    """The template's FilterCriteria of a stream-triggered function."""
+    return tr.stream_filters(tr.load_template(REPO_ROOT / "template.yaml"), function)
+
+
 @contextmanager
 def desk_on_mock() -> Iterator[Desk]:
     """The template's resources on the active mock_aws, with the functions' environment set meanwhile."""
@@ -124,6 +142,7 @@ def desk_on_mock() -> Iterator[Desk]:
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     session.client("sesv2").create_email_identity(EmailIdentity=LOCAL_PARAMETERS["MailDomain"])
+    create_contact_list(session.client("sesv2"), env)
     reset_caches()
     try:
         yield Desk(env=env, resources=resources, session=session)

@@ -16,8 +16,8 @@ from privacydesk.dal.items import event_to_item
 from privacydesk.logic.audit_chain import chain_events, verify_chain
 from privacydesk.logic.case_actions import Draft, change_case
 from privacydesk.logic.notices import COMPLAINT_AUTHORITIES
-from privacydesk.models.case import GENESIS, Case
-from privacydesk.models.event import CaseEvent
+from privacydesk.models.case import Case
+from privacydesk.models.event import GENESIS, CaseEvent
 from privacydesk_local.lambda_runtime import LocalContext
 from tests.integration.conftest import Desk
 from tests.integration.test_intake import _mail

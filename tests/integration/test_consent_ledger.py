@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from privacydesk_local.lambda_runtime import LocalContext
 from privacydesk_local.stack import reset_caches
 from tests.integration.conftest import Desk
 from tests.integration.test_requests_api import (
@@ -238,3 +239,48 @@ def test_the_export_pages_through_every_subject_with_its_chain_checked(desk: Des
     assert len({s["subject"] for s in seen}) == 5
     assert sum(len(s["events"]) for s in seen) == 6
     assert all(s["chain"]["ok"] for s in seen)
+
+
+# ---------------------------------------------------------------------------- the SES contact list
+
+
+def topic_status(desk: Desk, email: str) -> str | None:
+    """The address's marketing topic on the SES contact list (None: SES has no such contact)."""
+    ses = desk.session.client("sesv2")
+    try:
+        contact = ses.get_contact(ContactListName=desk.env["CONTACT_LIST_NAME"], EmailAddress=email)
+    except ses.exceptions.NotFoundException:
+        return None
+    [topic] = [t for t in contact["TopicPreferences"] if t["TopicName"] == desk.env["MARKETING_TOPIC"]]
+    status: str = topic["SubscriptionStatus"]
+    return status
+
+
+def test_marketing_decisions_are_mirrored_to_the_ses_contact_list_topic(desk: Desk, clock: FakeClock) -> None:
+    # GIVEN a person who agreed to marketing when signing up
+    decide(desk, ANA, "marketing_email", True)
+    assert desk.sync_consents() == 1
+    assert topic_status(desk, ANA) == "OPT_IN"
+    # WHEN they opt out through the API (and, separately, out of sharing)
+    clock.advance(days=3)
+    submit(desk, rights=("marketing_opt_out",))
+    decide(desk, ANA, "third_party_sharing", False)
+    desk.sync_consents()
+    # THEN SES itself now drops marketing mail to them, whichever system sends it
+    assert topic_status(desk, ANA) == "OPT_OUT"
+    # AND a person who never decided is not added to the list
+    assert topic_status(desk, "never@example.org") is None
+    # AND the first change (the grant), replayed late from the failure queue, brings nothing back
+    from privacydesk.handlers import consent_sync  # noqa: PLC0415
+
+    replay = desk.session.client("dynamodbstreams")
+    arn = desk.resources.streams["CasesTable"]
+    [shard] = replay.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    iterator = replay.get_shard_iterator(
+        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )
+    records = replay.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    states = [r for r in records if r["dynamodb"]["NewImage"].get("entity", {}).get("S") == "consent_state"]
+    consent_sync.lambda_handler({"Records": states[:1]}, LocalContext("ConsentSyncFunction"))
+    desk.sync_consents()
+    assert topic_status(desk, ANA) == "OPT_OUT"

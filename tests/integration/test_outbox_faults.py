@@ -42,7 +42,7 @@ from privacydesk_local.lambda_runtime import LocalContext
 from privacydesk_local.moto_server import MotoServer
 from privacydesk_local.stack import LOCAL_PARAMETERS
 from privacydesk_local.stream_poller import StreamPoller
-from tests.integration.conftest import FAKE_AWS_ENV, Desk, desk_on_mock
+from tests.integration.conftest import FAKE_AWS_ENV, Desk, desk_on_mock, stream_filters
 from tests.integration.test_requests_api import FakeClock, patch_clock, shared_botocore_loader, submit
 
 SEED = 20260112
@@ -268,6 +268,7 @@ class StreamLambda:
             stream_arn or desk.resources.streams["CasesTable"],
             self._invoke,
             self.dropped.append,
+            filters=stream_filters("SenderFunction"),
             send_rate=1e9,
         )
 
@@ -902,7 +903,12 @@ def test_the_local_poller_keeps_a_failed_batch_for_retry_when_a_stream_read_fail
 
     streams = desk.session.client("dynamodbstreams")
     poller = StreamPoller(
-        streams, desk.resources.streams["CasesTable"], handler, lambda record: None, send_rate=1e9
+        streams,
+        desk.resources.streams["CasesTable"],
+        handler,
+        lambda record: None,
+        filters=stream_filters("SenderFunction"),
+        send_rate=1e9,
     )
     ref = submit(desk)["ref"]
     assert poller.poll_once() == 2

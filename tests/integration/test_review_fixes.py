@@ -14,8 +14,7 @@ from privacydesk.dal.interface import CaseChange, PurgeRecord
 from privacydesk.dal.items import purge_record_to_item
 from privacydesk.logic.audit_chain import chain_events
 from privacydesk.logic.references import new_reference
-from privacydesk.models.case import GENESIS
-from privacydesk.models.event import CaseEvent, ChainHead
+from privacydesk.models.event import GENESIS, CaseEvent, ChainHead
 from tests.integration.conftest import Desk
 from tests.integration.test_intake import _mail
 from tests.integration.test_requests_api import (

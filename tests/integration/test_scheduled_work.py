@@ -16,7 +16,7 @@ from privacydesk.dal.items import case_to_item
 from privacydesk.dal.table import to_dynamo
 from privacydesk.logic.references import new_reference
 from privacydesk.logic.scheduled_work import next_due_of
-from privacydesk.models.case import GENESIS
+from privacydesk.models.event import GENESIS
 from privacydesk_local.lambda_runtime import LocalContext
 from privacydesk_local.stack import LOCAL_PARAMETERS, reset_caches
 from tests.integration.conftest import Desk

@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from privacydesk.logic.audit_chain import ChainReport, chain_events, event_hash, verify_chain
-from privacydesk.models.case import GENESIS, Case, RightItem
+from privacydesk.models.case import Case, RightItem
 from privacydesk.models.clocks import Clocks
-from privacydesk.models.event import CaseEvent, ChainHead
+from privacydesk.models.event import GENESIS, CaseEvent, ChainHead
 from privacydesk.models.rights import ItemState, Right
 
 REF = "PD-7KQ4-M9XW-C2HT"

@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from privacydesk.models.case import GENESIS, Case
-from privacydesk.models.event import CaseEvent, ChainHead
+from privacydesk.models.case import Case
+from privacydesk.models.event import GENESIS, CaseEvent, ChainHead
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,8 @@ from hashlib import sha256
 from typing import Any
 
 from privacydesk.logic.audit_chain import canonical_sha256, first_broken_link
-from privacydesk.models.case import GENESIS
 from privacydesk.models.consent import ConsentChange, ConsentEvent, ConsentRecord, ConsentSource, PurposeState
-from privacydesk.models.event import ChainHead
+from privacydesk.models.event import GENESIS, ChainHead
 
 _SUBJECT_CONTEXT = b"privacydesk consent subject\x00"
 
@@ -151,3 +150,14 @@ def verify_ledger(subject: str, events: Sequence[ConsentEvent], head: ChainHead)
     if broken is None:
         return LedgerReport(subject, True, len(ordered), None, "intact")
     return LedgerReport(subject, False, len(ordered), broken[0], broken[1])
+
+
+def subscription_change(old: ConsentRecord | None, new: ConsentRecord, purpose: str) -> bool | None:
+    """What a mailing list's topic for `purpose` must become after this change; None: it did not move."""
+    after = new.purposes.get(purpose)
+    if after is None:
+        return None
+    before = old.purposes.get(purpose) if old else None
+    if before is not None and before.seq == after.seq:
+        return None
+    return after.granted

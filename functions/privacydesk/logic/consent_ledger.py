@@ -19,8 +19,8 @@ from privacydesk.logic.consent import (
     subject_id,
     verify_ledger,
 )
-from privacydesk.models.case import GENESIS
 from privacydesk.models.consent import ConsentEvent, ConsentRecord, ConsentSource, PurposeState
+from privacydesk.models.event import GENESIS
 
 _TRIES = 3
 

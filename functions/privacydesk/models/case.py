@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from privacydesk.models.clocks import Clocks
-from privacydesk.models.event import ChainHead
+from privacydesk.models.event import GENESIS, ChainHead
 from privacydesk.models.rights import TERMINAL_STATES, ItemState, Right
 
 # Which open state speaks for the whole case: waiting on the requester first, then the furthest step the
@@ -17,7 +17,6 @@ _CASE_STATE_PRIORITY = (
     ItemState.IN_PROGRESS,
     ItemState.EXTENDED,
 )
-GENESIS = ChainHead(seq=0, hash="0" * 64)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from privacydesk.models.case import GENESIS
-from privacydesk.models.event import ChainHead
+from privacydesk.models.event import GENESIS, ChainHead
 
 MARKETING = "marketing_email"
 SHARING = "third_party_sharing"

@@ -26,3 +26,7 @@ class ChainHead:
 
     seq: int
     hash: str
+
+
+# The head of a chain before its first event.
+GENESIS = ChainHead(seq=0, hash="0" * 64)

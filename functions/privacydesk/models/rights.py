@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from privacydesk.models.consent import MARKETING, SHARING
+
 
 class Right(StrEnum):
     """A privacy right asked for in a request."""
@@ -60,5 +62,5 @@ class DenialReason(StrEnum):
 
 
 # Opt-outs are applied in the consent ledger as their case opens: the purpose each one withdraws.
-OPT_OUT_PURPOSES = {Right.MARKETING_OPT_OUT: "marketing_email", Right.SHARING_OPT_OUT: "third_party_sharing"}
+OPT_OUT_PURPOSES = {Right.MARKETING_OPT_OUT: MARKETING, Right.SHARING_OPT_OUT: SHARING}
 OPT_OUT_RIGHTS = frozenset(OPT_OUT_PURPOSES)

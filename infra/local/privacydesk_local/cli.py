@@ -11,6 +11,7 @@ from typing import Any
 
 from privacydesk_local.api_client import ApiError, StackUnreachableError, api_url, call
 from privacydesk_local.cli_cases import add_audit_command, add_cases_command
+from privacydesk_local.cli_consent import add_consent_command
 from privacydesk_local.cli_deadlines import add_deadlines_command
 
 EXIT_USAGE = 2
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     add_cases_command(sub)
     add_audit_command(sub)
     add_deadlines_command(sub)
+    add_consent_command(sub)
 
     for name, helptext, handler in (
         ("outbox", "list outgoing mail and its send status", _outbox),

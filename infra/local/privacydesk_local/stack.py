@@ -27,6 +27,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 FUNCTIONS = (
     "InboundEmailFunction",
     "SenderFunction",
+    "ConsentSyncFunction",
     "ApiFunction",
     "HousekeepingFunction",
     "SesEventsFunction",
@@ -38,6 +39,8 @@ LOCAL_PARAMETERS = {
     "OrganisationName": "Example Ltd privacy team",
     # Replaced by the address the HTTP gateway actually binds when the stack starts.
     "PublicBaseUrl": "http://127.0.0.1:8080",
+    # The local SES contact list marketing opt-outs are mirrored to (created when the stack starts).
+    "ContactListName": "privacydesk-local-contacts",
 }
 _FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -96,6 +99,7 @@ class LocalStack:
         self.info: StackInfo | None = None
         self.inbound: AsyncInvoker | None = None
         self.poller: StreamPoller | None = None
+        self.consent_sync: StreamPoller | None = None
         self.ses_events: AsyncInvoker | None = None
         self._housekeeping: Any = None
         self._tick_lock = threading.Lock()
@@ -107,7 +111,7 @@ class LocalStack:
         os.environ.update(_FAKE_AWS)
         os.environ["AWS_ENDPOINT_URL"] = endpoint
         session = boto3.session.Session()
-        template = tr.load_template(self.config.template)
+        template = self._template = tr.load_template(self.config.template)
         handlers: dict[str, Any] = {}
         admin_token = os.environ.get("PRIVACYDESK_ADMIN_TOKEN") or secrets.token_urlsafe(24)
         # Bound before the functions are configured: their links must carry the port actually bound.
@@ -134,9 +138,27 @@ class LocalStack:
         log_file = self.config.state_dir / "stack.log"
         handlers.update(_load_handlers(log_file))
         domain = self.config.parameters["MailDomain"]
-        session.client("sesv2", endpoint_url=endpoint).create_email_identity(EmailIdentity=domain)
+        ses = session.client("sesv2", endpoint_url=endpoint)
+        ses.create_email_identity(EmailIdentity=domain)
+        create_contact_list(ses, env)
         self._start_inbound(session, endpoint, env, handlers["InboundEmailFunction"])
-        self._start_poller(session, endpoint, resources, env, handlers["SenderFunction"])
+        self.poller = self._stream_function(
+            "SenderFunction",
+            session=session,
+            endpoint=endpoint,
+            resources=resources,
+            handler=handlers["SenderFunction"],
+            failure_queue="SenderFailureQueue",
+            send_rate=self.config.send_rate,
+        )
+        self.consent_sync = self._stream_function(
+            "ConsentSyncFunction",
+            session=session,
+            endpoint=endpoint,
+            resources=resources,
+            handler=handlers["ConsentSyncFunction"],
+            failure_queue="ConsentSyncFailureQueue",
+        )
         gateway.start()
         self._start_mail_drop(session, endpoint, resources, handlers["SesEventsFunction"])
         self._housekeeping = handlers["HousekeepingFunction"]
@@ -200,26 +222,32 @@ class LocalStack:
         self._smtp.start()
         self._parts.append(self._smtp)
 
-    def _start_poller(
+    def _stream_function(
         self,
+        function: str,
+        *,
         session: boto3.session.Session,
         endpoint: str,
         resources: tr.LocalResources,
-        env: dict[str, str],
         handler: Any,
-    ) -> None:
+        failure_queue: str,
+        send_rate: float = 10_000.0,
+    ) -> StreamPoller:
+        """Play the function's DynamoDB stream event source mapping, with its filters and failure queue."""
         streams = session.client("dynamodbstreams", endpoint_url=endpoint)
         sqs = session.client("sqs", endpoint_url=endpoint)
-        failure_url = resources.queues["SenderFailureQueue"]
-        self.poller = StreamPoller(
+        failure_url = resources.queues[failure_queue]
+        poller = StreamPoller(
             streams,
             resources.streams["CasesTable"],
-            lambda event: invoke("SenderFunction", handler, event),
+            lambda event: invoke(function, handler, event),
             lambda record: sqs.send_message(QueueUrl=failure_url, MessageBody=to_json(record)),
-            send_rate=self.config.send_rate,
+            filters=tr.stream_filters(self._template, function),
+            send_rate=send_rate,
         )
-        self.poller.start()
-        self._parts.append(self.poller)
+        poller.start()
+        self._parts.append(poller)
+        return poller
 
     def _start_mail_drop(
         self, session: boto3.session.Session, endpoint: str, resources: tr.LocalResources, handler: Any
@@ -272,11 +300,15 @@ class LocalStack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             time.sleep(0.3)
-            if self.inbound and self.inbound.idle() and self.poller and self.poller.idle():
+            if self._idle():
                 time.sleep(0.5)
-                if self.inbound.idle() and self.poller.idle():
+                if self._idle():
                     return True
         return False
+
+    def _idle(self) -> bool:
+        parts = (self.inbound, self.poller, self.consent_sync, self.ses_events)
+        return all(part is not None and part.idle() for part in parts)
 
     def stop(self) -> None:
         """Stop every part, newest first, then moto; stack.json goes, so no command finds a dead stack."""
@@ -323,9 +355,30 @@ def _requested_time(body: bytes) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def create_contact_list(ses: Any, env: dict[str, str]) -> None:
+    """The SES contact list and marketing topic the company's mailing system would own (SES allows one)."""
+    ses.create_contact_list(
+        ContactListName=env["CONTACT_LIST_NAME"],
+        Topics=[
+            {
+                "TopicName": env["MARKETING_TOPIC"],
+                "DisplayName": "Offers and news",
+                "DefaultSubscriptionStatus": "OPT_IN",
+            }
+        ],
+    )
+
+
 def _load_handlers(log_file: Path) -> dict[str, Any]:
     # Imported only now: Powertools reads its settings from the environment set above.
-    from privacydesk.handlers import api, inbound_email, scheduled, sender, ses_events  # noqa: PLC0415
+    from privacydesk.handlers import (  # noqa: PLC0415
+        api,
+        consent_sync,
+        inbound_email,
+        scheduled,
+        sender,
+        ses_events,
+    )
     from privacydesk.observability import logger  # noqa: PLC0415
 
     reset_caches()
@@ -336,6 +389,7 @@ def _load_handlers(log_file: Path) -> dict[str, Any]:
     return {
         "InboundEmailFunction": inbound_email.lambda_handler,
         "SenderFunction": sender.lambda_handler,
+        "ConsentSyncFunction": consent_sync.lambda_handler,
         "ApiFunction": api.lambda_handler,
         "HousekeepingFunction": scheduled.lambda_handler,
         "SesEventsFunction": ses_events.lambda_handler,
@@ -347,7 +401,7 @@ def reset_caches() -> None:
     from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415
 
     from privacydesk import config, dal  # noqa: PLC0415
-    from privacydesk.handlers import api, inbound_email, ports, sender  # noqa: PLC0415
+    from privacydesk.handlers import api, consent_sync, inbound_email, ports, sender  # noqa: PLC0415
     from privacydesk.integrations import aws  # noqa: PLC0415
 
     for cached in (
@@ -355,6 +409,7 @@ def reset_caches() -> None:
         dal.get_repository,
         inbound_email._intake,
         sender.send_ports,
+        consent_sync.contact_list,
         api._failures,
         ports.desk_ports,
         ports.mail_store,

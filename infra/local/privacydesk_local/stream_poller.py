@@ -2,17 +2,25 @@
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 MAX_ATTEMPTS = 10
 BATCH_SIZE = 10
 
 
-def wanted(record: dict[str, Any]) -> bool:
-    """The template's FilterCriteria: only inserts of outbox items reach the sender."""
-    image = record.get("dynamodb", {}).get("NewImage", {})
-    return bool(record.get("eventName") == "INSERT" and image.get("entity", {}).get("S") == "outbox")
+def matches(pattern: Any, value: Any) -> bool:
+    """Whether a record matches an event filter pattern: nested keys, each ending in a list of values.
+
+    The subset of Lambda's filter syntax the template uses (exact values only); anything else is refused.
+    """
+    if isinstance(pattern, list):
+        if not all(isinstance(choice, str | int | float | bool) or choice is None for choice in pattern):
+            raise ValueError("only lists of exact values are supported in a local filter pattern")
+        return value in pattern
+    if not isinstance(pattern, dict):
+        raise ValueError("a filter pattern is made of objects and lists of exact values")
+    return isinstance(value, dict) and all(k in value and matches(p, value[k]) for k, p in pattern.items())
 
 
 class StreamPoller:
@@ -25,6 +33,7 @@ class StreamPoller:
         handler: Callable[[dict[str, Any]], dict[str, Any]],
         on_failure: Callable[[dict[str, Any]], object],
         *,
+        filters: Sequence[dict[str, Any]],
         interval: float = 0.2,
         send_rate: float = 14.0,
     ) -> None:
@@ -32,6 +41,8 @@ class StreamPoller:
         self._arn = stream_arn
         self._handler = handler
         self._on_failure = on_failure
+        # The function's FilterCriteria (any pattern may match; none at all lets every record through).
+        self._filters = tuple(filters)
         self._interval = interval
         self._min_gap = 1.0 / send_rate
         # The last sequence number read per shard: each poll asks for a fresh iterator after it, because
@@ -75,7 +86,7 @@ class StreamPoller:
             read = response.get("Records", [])
             if read:
                 self._last_seq[shard_id] = read[-1]["dynamodb"]["SequenceNumber"]
-            fresh += [r for r in read if wanted(r)]
+            fresh += [r for r in read if self._wanted(r)]
         # Taken only once the stream was read: a failed read must not drop the batches waiting to retry.
         records = [r for r, _ in self._retry] + fresh
         attempts = {id(r): n for r, n in self._retry}
@@ -83,6 +94,9 @@ class StreamPoller:
         for start in range(0, len(records), BATCH_SIZE):
             self._deliver(records[start : start + BATCH_SIZE], attempts)
         return len(records)
+
+    def _wanted(self, record: dict[str, Any]) -> bool:
+        return not self._filters or any(matches(pattern, record) for pattern in self._filters)
 
     def _deliver(self, batch: list[dict[str, Any]], attempts: dict[int, int]) -> None:
         started = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
@@ -175,6 +176,17 @@ def public_routes(template: Template, logical_id: str) -> list[tuple[str, str]]:
         (str(e["Properties"]["Method"]).upper(), str(e["Properties"]["Path"]))
         for e in events.values()
         if e.get("Type") == "Api" and e["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
+    ]
+
+
+def stream_filters(template: Template, logical_id: str) -> list[dict[str, Any]]:
+    """The FilterCriteria patterns of the function's DynamoDB stream events, parsed (empty: none)."""
+    events = _function(template, logical_id).get("Events", {})
+    return [
+        json.loads(entry["Pattern"])
+        for event in events.values()
+        if event.get("Type") == "DynamoDB"
+        for entry in event["Properties"].get("FilterCriteria", {}).get("Filters", [])
     ]
 
 
@@ -585,6 +597,13 @@ class _Resolver:
             return self.resolve(source).split(delimiter)
         raise TemplateError(f"expected a list, got {value!r}")
 
+    def branch(self, value: Any) -> Any:
+        """The branch an Fn::If takes (nested ones too); any other value as it is."""
+        while isinstance(value, dict) and set(value) == {"Fn::If"}:
+            name, when_true, when_false = value["Fn::If"]
+            value = when_true if self.condition(name) else when_false
+        return value
+
     def resolve(self, value: Any) -> str:
         """Resolve a value to the string the function would see in its environment."""
         if not isinstance(value, dict):
@@ -607,8 +626,7 @@ class _Resolver:
             index, items = argument
             return self.resolve_list(items)[int(self.resolve(index))]
         if function == "Fn::If":
-            name, when_true, when_false = argument
-            return self.resolve(when_true if self.condition(name) else when_false)
+            return self.resolve(self.branch(value))
         if function == "Fn::FindInMap":
             mapping, key, entry = (self.resolve(item) for item in argument)
             return _scalar(self.template["Mappings"][mapping][key][entry])
@@ -639,6 +657,5 @@ def function_environment(
     own = _function(template, function_logical_id).get("Environment", {}).get("Variables", {})
     shared = _function_globals(template).get("Environment", {}).get("Variables", {})
     resolver = _Resolver(template=template, resources=resources, parameters=parameters)
-    return {
-        name: resolver.resolve(value) for name, value in {**shared, **own}.items() if not _is_no_value(value)
-    }
+    chosen = {name: resolver.branch(value) for name, value in {**shared, **own}.items()}
+    return {name: resolver.resolve(value) for name, value in chosen.items() if not _is_no_value(value)}

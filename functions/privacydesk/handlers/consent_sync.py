@@ -1,0 +1,61 @@
+"""DynamoDB Streams trigger: mirrors each change of a person's marketing consent to the SES contact list
+(filtered to consent projections in template.yaml), reading the ledger's current state each time."""
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from privacydesk.config import get_settings
+from privacydesk.dal import get_repository
+from privacydesk.dal.consent_items import item_to_record
+from privacydesk.dal.table import from_dynamo
+from privacydesk.integrations.aws import client
+from privacydesk.integrations.contact_list import SesContactList
+from privacydesk.logic.consent import subscription_change
+from privacydesk.models.consent import MARKETING
+from privacydesk.observability import logger, metrics, tracer
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+@cache
+def contact_list() -> SesContactList:
+    """The configured contact list and marketing topic."""
+    settings = get_settings()
+    if not settings.contact_list:
+        raise ValueError("CONTACT_LIST_NAME is not set: this function only runs when a contact list is")
+    return SesContactList(client("sesv2"), settings.contact_list, settings.marketing_topic)
+
+
+def record_handler(record: DynamoDBRecord) -> dict[str, Any]:
+    """Set the person's marketing topic to what the ledger says now, when this change touched it."""
+    images = record.raw_event["dynamodb"]
+    new = item_to_record(from_dynamo(images["NewImage"]))
+    old = item_to_record(from_dynamo(images["OldImage"])) if images.get("OldImage") else None
+    if subscription_change(old, new, MARKETING) is None:
+        return {"changed": False}
+    # The record only says that something changed: the ledger's current state is applied, so a record
+    # replayed late (from the failure queue) can never bring back an older decision.
+    current = get_repository().get_consent(new.subject)
+    state = current.purposes.get(MARKETING) if current else None
+    if current is None or state is None:
+        return {"changed": False}
+    contact_list().set_subscription(current.address, state.granted)
+    logger.info("contact list topic set", extra={"subscribed": state.granted})
+    metrics.add_metric(name="contact_list_updates", unit=MetricUnit.Count, value=1)
+    return {"changed": True}
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    """Entry point of ConsentSyncFunction; failed records are reported back for retry."""
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
