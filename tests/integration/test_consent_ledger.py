@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import botocore.client
 import pytest
 
 from privacydesk_local.lambda_runtime import LocalContext
@@ -256,7 +257,17 @@ def topic_status(desk: Desk, email: str) -> str | None:
     return status
 
 
-def test_marketing_decisions_are_mirrored_to_the_ses_contact_list_topic(desk: Desk, clock: FakeClock) -> None:
+def test_marketing_decisions_are_mirrored_to_the_ses_contact_list_topic(
+    desk: Desk, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real_call = botocore.client.BaseClient._make_api_call
+
+    def recording(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        calls.append(operation)
+        return real_call(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
     # GIVEN a person who agreed to marketing when signing up
     decide(desk, ANA, "marketing_email", True)
     assert desk.sync_consents() == 1
@@ -268,6 +279,9 @@ def test_marketing_decisions_are_mirrored_to_the_ses_contact_list_topic(desk: De
     desk.sync_consents()
     # THEN SES itself now drops marketing mail to them, whichever system sends it
     assert topic_status(desk, ANA) == "OPT_OUT"
+    # AND never through the account-level suppression list, which would also block every legal notice
+    assert "UpdateContact" in calls
+    assert not [c for c in calls if "Suppress" in c]
     # AND a person who never decided is not added to the list
     assert topic_status(desk, "never@example.org") is None
     # AND the first change (the grant), replayed late from the failure queue, brings nothing back
