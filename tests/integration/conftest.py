@@ -15,6 +15,7 @@ from privacydesk_local.lambda_runtime import LocalContext
 from privacydesk_local.smtp_inbound import receipt_event, ses_message_id
 from privacydesk_local.stack import FUNCTIONS, LOCAL_PARAMETERS, REPO_ROOT, create_contact_list, reset_caches
 from privacydesk_local.stream_poller import StreamPoller
+from tests.integration.fakes import FakeClock, patch_clock, shared_botocore_loader
 
 
 @dataclass
@@ -163,3 +164,15 @@ def desk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws(), desk_on_mock() as desk:
         yield desk
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fast_sessions() -> Iterator[None]:
+    with shared_botocore_loader():
+        yield
+
+
+@pytest.fixture
+def clock(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """GIVEN the desk's clock under the test's control, starting at START (a Monday, 09:00 UTC)."""
+    return patch_clock(monkeypatch)

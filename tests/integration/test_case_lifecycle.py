@@ -1,7 +1,6 @@
 """A case's life through the real handlers on mock_aws: verification, the team's actions, the audit trail,
 optimistic locking and the scheduled housekeeping."""
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from email.message import EmailMessage
@@ -20,18 +19,15 @@ from privacydesk.models.case import Case
 from privacydesk.models.event import GENESIS, CaseEvent
 from privacydesk_local.lambda_runtime import LocalContext
 from tests.integration.conftest import Desk
+from tests.integration.fakes import START, FakeClock
 from tests.integration.test_intake import _mail
 from tests.integration.test_requests_api import (
-    START,
-    FakeClock,
     call,
     case_detail,
     latest_secrets,
     outbox,
-    patch_clock,
     scan_table,
     sent_texts,
-    shared_botocore_loader,
     status_path,
     submit,
     templates,
@@ -39,18 +35,6 @@ from tests.integration.test_requests_api import (
 )
 
 ADMIN = "team:local-admin"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _fast_sessions() -> Iterator[None]:
-    with shared_botocore_loader():
-        yield
-
-
-@pytest.fixture
-def clock(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """GIVEN the desk's clock under the test's control, starting at START."""
-    return patch_clock(monkeypatch)
 
 
 def act(desk: Desk, ref: str, action: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -2,7 +2,6 @@
 decisions recorded with evidence, "what did this person agree to on date D", campaign filtering, the
 auditor's export, and tampering caught by the chain."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,29 +11,15 @@ import pytest
 from privacydesk_local.lambda_runtime import LocalContext
 from privacydesk_local.stack import reset_caches
 from tests.integration.conftest import Desk
+from tests.integration.fakes import FakeClock
 from tests.integration.test_requests_api import (
-    FakeClock,
     call,
     case_detail,
     outbox,
-    patch_clock,
-    shared_botocore_loader,
     submit,
 )
 
 ANA = "ana.requester@example.org"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _fast_sessions() -> Iterator[None]:
-    with shared_botocore_loader():
-        yield
-
-
-@pytest.fixture
-def clock(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """GIVEN the desk's clock under the test's control."""
-    return patch_clock(monkeypatch)
 
 
 def lookup(desk: Desk, email: str, as_of: str | None = None) -> dict[str, Any]:
@@ -298,3 +283,20 @@ def test_marketing_decisions_are_mirrored_to_the_ses_contact_list_topic(
     consent_sync.lambda_handler({"Records": states[:1]}, LocalContext("ConsentSyncFunction"))
     desk.sync_consents()
     assert topic_status(desk, ANA) == "OPT_OUT"
+
+
+def test_the_requester_sees_their_own_consents_behind_their_status_token(
+    desk: Desk, clock: FakeClock
+) -> None:
+    # GIVEN a person who asked, over the web form, to stop marketing
+    submitted = submit(desk, rights=("marketing_opt_out",))
+    status_path = submitted["status_url"].split("127.0.0.1:8080", 1)[-1]
+    # WHEN they follow their status URL
+    status, seen = call(desk, "GET", status_path)
+    # THEN they see their request applied and their consent state per purpose
+    assert status == 200
+    assert seen["state"] == "completed"
+    assert {p["purpose"]: (p["state"], p["may_contact"]) for p in seen["consents"]} == {
+        "marketing_email": ("withdrawn", False),
+        "third_party_sharing": ("no_record", True),
+    }

@@ -43,7 +43,8 @@ from privacydesk_local.moto_server import MotoServer
 from privacydesk_local.stack import LOCAL_PARAMETERS
 from privacydesk_local.stream_poller import StreamPoller
 from tests.integration.conftest import FAKE_AWS_ENV, Desk, desk_on_mock, stream_filters
-from tests.integration.test_requests_api import FakeClock, patch_clock, shared_botocore_loader, submit
+from tests.integration.fakes import FakeClock, patch_clock
+from tests.integration.test_requests_api import submit
 
 SEED = 20260112
 TEAM = LOCAL_PARAMETERS["TeamAddress"]
@@ -51,12 +52,6 @@ TEAM = LOCAL_PARAMETERS["TeamAddress"]
 SETTLE_STEP = timedelta(minutes=16)
 # The chance that an SES call starts a burst of throttling answers (the randomised run).
 THROTTLE_CHANCE = 0.08
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _fast_sessions() -> Iterator[None]:
-    with shared_botocore_loader():
-        yield
 
 
 # ------------------------------------------------------------------------------------------ the faults

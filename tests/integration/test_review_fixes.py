@@ -3,7 +3,6 @@ never refuses an opt-out, lone surrogates, audits of deleted or forged-purged ca
 an agent, strict query strings and 405s, and a bounce for more open cases than one transaction holds."""
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -16,18 +15,15 @@ from privacydesk.logic.audit_chain import chain_events
 from privacydesk.logic.references import new_reference
 from privacydesk.models.event import GENESIS, CaseEvent, ChainHead
 from tests.integration.conftest import Desk
+from tests.integration.fakes import START, FakeClock
 from tests.integration.test_intake import _mail
 from tests.integration.test_requests_api import (
-    START,
-    FakeClock,
     call,
     case_detail,
     latest_secrets,
     mailed_secrets,
     opened_event,
     outbox,
-    patch_clock,
-    shared_botocore_loader,
     submit,
     verify,
 )
@@ -35,18 +31,6 @@ from tests.integration.test_requests_api import (
 ANA = "ana.requester@example.org"
 # The address the sample bounce (events/mail/09-bounce.eml) reports as undeliverable.
 BOUNCED = "no-such-person@example.org"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _fast_sessions() -> Iterator[None]:
-    with shared_botocore_loader():
-        yield
-
-
-@pytest.fixture
-def clock(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """GIVEN the desk's clock under the test's control, starting at START."""
-    return patch_clock(monkeypatch)
 
 
 def act(desk: Desk, ref: str, action: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:

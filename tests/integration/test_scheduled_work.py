@@ -4,7 +4,6 @@ requester reminders and closures, team escalations, the daily digest, and what o
 Time moves only through the FakeClock; every test states the outbox before and after each tick.
 """
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from email import message_from_string, policy
@@ -20,18 +19,15 @@ from privacydesk.models.event import GENESIS
 from privacydesk_local.lambda_runtime import LocalContext
 from privacydesk_local.stack import LOCAL_PARAMETERS, reset_caches
 from tests.integration.conftest import Desk
+from tests.integration.fakes import START, FakeClock
 from tests.integration.test_requests_api import (
-    START,
-    FakeClock,
     call,
     case_detail,
     latest_secrets,
     mailed_secrets,
     other_code,
     outbox,
-    patch_clock,
     resend,
-    shared_botocore_loader,
     status_token,
     submit,
     verify,
@@ -41,18 +37,6 @@ TEAM = LOCAL_PARAMETERS["TeamAddress"]
 REQUESTER = "ana.requester@example.org"
 # What the requester was sent when they submitted: nothing else until the schedule acts.
 SUBMITTED = ["acknowledgement", "verification_request"]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _fast_sessions() -> Iterator[None]:
-    with shared_botocore_loader():
-        yield
-
-
-@pytest.fixture
-def clock(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """GIVEN the desk's clock under the test's control, starting at START (a Monday, 09:00 UTC)."""
-    return patch_clock(monkeypatch)
 
 
 def tick(job: str = "work", **event: Any) -> dict[str, Any]:

@@ -7,7 +7,6 @@ sent: their mail.messageId becomes our SES message id, and mail.tags.outbox_id n
 
 import copy
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,13 +16,11 @@ from privacydesk_local.mail_drop import sns_event
 from privacydesk_local.stack import LOCAL_PARAMETERS
 from tests.conftest import corpus_dir
 from tests.integration.conftest import Desk
+from tests.integration.fakes import FakeClock
 from tests.integration.test_requests_api import (
-    FakeClock,
     call,
     case_detail,
     outbox,
-    patch_clock,
-    shared_botocore_loader,
     submit,
 )
 
@@ -33,18 +30,6 @@ SAMPLES = corpus_dir() / "ses-awsdocs-developer-guide"
 BOUNCED = "no-such-person@example.org"
 # Fields of an outbox item that an SES event may change.
 DELIVERY_FIELDS = ("status", "ses_message_id", "delivery", "duplicate_sends", "sent_at")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _fast_sessions() -> Iterator[None]:
-    with shared_botocore_loader():
-        yield
-
-
-@pytest.fixture
-def clock(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """GIVEN the desk's clock under the test's control."""
-    return patch_clock(monkeypatch)
 
 
 def sample(kind: str) -> dict[str, Any]:

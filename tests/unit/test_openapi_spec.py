@@ -23,6 +23,8 @@ PUBLIC = {
     ("GET", "/v1/requests/{ref}/verify"),
     ("POST", "/v1/requests/{ref}/verify"),
     ("POST", "/v1/requests/{ref}/resend"),
+    ("GET", "/v1/unsubscribe"),
+    ("POST", "/v1/unsubscribe"),
 }
 # Schema files that describe no request body of the API.
 NOT_BODIES = {"ses_receipt_event", "triage_result", "openapi", "ses_event"}

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from privacydesk.handlers.edge import ApiError, body, query, request_context
 from privacydesk.handlers.ports import desk_ports
 from privacydesk.handlers.views import request_status_view
+from privacydesk.logic import consent_ledger
 from privacydesk.logic.references import REFERENCE_RE
 from privacydesk.logic.render import render_page
 from privacydesk.logic.submit_request import Submission, submit_request
@@ -68,11 +69,14 @@ def submit() -> Response[dict[str, Any]]:
 
 @router.get("/v1/requests/<ref>")
 def status(ref: str) -> dict[str, Any]:
-    """The requester's view of their case (needs the status token from the submission's answer)."""
-    case = case_for_requester(ref.upper(), _token(), desk_ports())
+    """The requester's view of their case and their consents (needs the status token given at submission)."""
+    ports = desk_ports()
+    case = case_for_requester(ref.upper(), _token(), ports)
     if case is None:
         raise _UNKNOWN
-    return request_status_view(case)
+    # The data subject's own consent state, per purpose: what their opt-outs changed.
+    consents = consent_ledger.lookup(case.subject_address, ports).purpose_view()
+    return {**request_status_view(case), "consents": consents}
 
 
 @router.post("/v1/requests/<ref>/verify")
