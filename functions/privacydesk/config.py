@@ -39,6 +39,7 @@ class Settings:
     # UK GDPR lets the clock stop while the desk waits for identity or clarification (ICO guidance).
     stop_the_clock: bool = True
     verification_secret: str | None = None
+    ledger_secret: str | None = None
     evidence_bucket: str | None = None
     public_base_url: str = "http://127.0.0.1:8080"
     retention_months: int = 24
@@ -161,6 +162,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         holiday_calendar=_calendar(env),
         stop_the_clock=_switch(env, "STOP_THE_CLOCK", default=True),
         verification_secret=env.get("VERIFICATION_SECRET") or None,
+        ledger_secret=env.get("LEDGER_SECRET") or None,
         evidence_bucket=env.get("EVIDENCE_BUCKET") or None,
         public_base_url=(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8080").rstrip("/"),
         retention_months=_retention(env),

@@ -33,6 +33,7 @@ class Submitted:
 
     ref: str
     token: str
+    email: str
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +87,9 @@ def test_every_operation_answers_as_its_spec_says(
 @pytest.fixture(scope="module")
 def submitted(stack: RunningStack) -> Submitted:
     """GIVEN a request submitted over the public API, as a web form would."""
+    email = f"st-{uuid.uuid4().hex[:8]}@example.org"
     body = {
-        "email": f"st-{uuid.uuid4().hex[:8]}@example.org",
+        "email": email,
         "name": "Spec Tester",
         "rights": ["access", "marketing_opt_out", "question"],
         "regime": "gdpr",
@@ -110,7 +112,7 @@ def submitted(stack: RunningStack) -> Submitted:
         assert response.status == 202
         accepted = json.loads(response.read())
     [token] = parse_qs(urlsplit(accepted["status_url"]).query)["token"]
-    return Submitted(ref=accepted["ref"], token=token)
+    return Submitted(ref=accepted["ref"], token=token, email=email)
 
 
 def call(
@@ -169,7 +171,8 @@ def test_a_real_case_answers_as_the_spec_says_at_every_step(
         ("complete", {"message": "Here is your data.", "rights": ["access"]}, 409),
         ("extend", {"reason": "Records sit in three systems.", "rights": ["access"]}, 200),
         ("extend", {"reason": "Still more records.", "rights": ["access"]}, 409),
-        ("complete", {"message": "You are unsubscribed.", "rights": ["marketing_opt_out"]}, 200),
+        # Opt-outs were applied as the case opened: there is nothing left to complete.
+        ("complete", {"message": "You are unsubscribed.", "rights": ["marketing_opt_out"]}, 409),
         ("extend", {"reason": "We need to ask our processor.", "rights": ["question"]}, 200),
         ("ask", {"message": "Which of our products do you mean?", "rights": ["question"]}, 200),
         ("deny", {"reason": "unverifiable", "rights": ["access"]}, 200),
@@ -188,3 +191,47 @@ def test_a_real_case_answers_as_the_spec_says_at_every_step(
     call(api, admin, "GET", "/v1/inbound", {200})
     call(api, admin, "GET", "/", {200})
     call(api, admin, "POST", "/v1/reprocess", {404}, body={"message_id": "no-such-message"})
+
+
+def test_the_consent_routes_answer_as_the_spec_says_with_real_data(
+    stack: RunningStack, admin_headers: dict[str, str], submitted: Submitted
+) -> None:
+    """WHEN the ledger of the real case's data subject is read, filtered, exported and unsubscribed from
+    THEN each answer matches its schema."""
+    api, admin = stack.api, admin_headers
+    subject = {"email": submitted.email}
+    # The case's opt-outs (marketing, and sharing by Sec-GPC) are in the data subject's ledger.
+    ledger = call(api, admin, "POST", "/v1/consents/lookup", {200}, body=subject).json()
+    assert {p["purpose"]: p["state"] for p in ledger["purposes"]} == {
+        "marketing_email": "withdrawn",
+        "third_party_sharing": "withdrawn",
+    }
+    call(api, admin, "POST", "/v1/consents/lookup", {200}, body={**subject, "as_of": "2020-01-01"})
+    decision = {
+        "email": "grant@example.org",
+        "purpose": "marketing_email",
+        "granted": True,
+        "source": "import",
+    }
+    call(api, admin, "POST", "/v1/consents", {200}, body={**decision, "evidence": {"import_batch": "b-1"}})
+    call(api, admin, "POST", "/v1/consents", {404}, body={**decision, "purpose": "no_such_purpose"})
+    emails = [submitted.email, "grant@example.org"]
+    body = {"purpose": "marketing_email", "emails": emails}
+    assert (
+        call(api, admin, "POST", "/v1/consents/may-contact", {200}, body=body).json()["emails"] == emails[1:]
+    )
+    page = call(api, admin, "GET", "/v1/consents/export", {200}, query={"limit": 1}).json()
+    call(api, admin, "GET", "/v1/consents/export", {200}, query={"after": page["next"]})
+    links = call(
+        api,
+        admin,
+        "POST",
+        "/v1/unsubscribe-links",
+        {200},
+        body={"email": "grant@example.org", "purpose": "marketing_email"},
+    ).json()
+    [token] = parse_qs(urlsplit(links["url"]).query)["token"]
+    call(api, {}, "GET", "/v1/unsubscribe", {200}, query={"token": token})
+    call(api, {}, "GET", "/v1/unsubscribe", {400}, query={"token": token[:-1]})
+    call(api, {}, "POST", "/v1/unsubscribe", {200}, query={"token": token})
+    call(api, {}, "POST", "/v1/unsubscribe", {200}, query={"token": token})

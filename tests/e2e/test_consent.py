@@ -57,7 +57,7 @@ def test_the_person_is_told_it_was_applied(stack: RunningStack, opted_out: dict[
     )
     [ack] = [m for m in mail["outbox"] if m["case"] == opted_out["ref"]]
     assert ack["to"] == OPTED_OUT
-    assert "we applied yours as soon as your message arrived" in ack["text"]
+    assert "we applied yours as soon as we received it" in ack["text"]
     assert "You will receive our answer" not in ack["text"]
 
 

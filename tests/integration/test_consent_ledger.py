@@ -178,30 +178,48 @@ def test_an_internationalised_domain_is_the_same_person_in_either_spelling(
 
 
 @pytest.mark.parametrize(
-    ("path", "payload", "message"),
+    ("path", "payload", "status", "message"),
     [
         (
             "/v1/consents",
             {"email": ANA, "purpose": "telepathy", "granted": True, "source": "api"},
+            404,
             "unknown purpose",
         ),
-        ("/v1/consents/may-contact", {"purpose": "telepathy", "emails": [ANA]}, "unknown purpose"),
+        ("/v1/consents/may-contact", {"purpose": "telepathy", "emails": [ANA]}, 404, "unknown purpose"),
         (
             "/v1/consents",
             {"email": ANA, "purpose": "marketing_email", "granted": True, "source": "gpc"},
+            400,
             "source",
         ),
-        ("/v1/consents/lookup", {"email": "not-an-address"}, "email"),
-        ("/v1/consents/lookup", {"email": ANA, "as_of": "2026-01-01T10:00:00"}, "as_of"),
+        ("/v1/consents/lookup", {"email": "not-an-address"}, 400, "email"),
+        ("/v1/consents/lookup", {"email": ANA, "as_of": "2026-01-01T10:00:00"}, 400, "as_of"),
+        ("/v1/consents/lookup", {"email": ANA, "as_of": "2026-02-30"}, 400, "as_of"),
     ],
 )
-def test_what_the_ledger_cannot_take_is_a_400_that_never_echoes_the_address(
-    desk: Desk, path: str, payload: dict[str, Any], message: str
+def test_what_the_ledger_cannot_take_is_refused_without_echoing_the_address(
+    desk: Desk, path: str, payload: dict[str, Any], status: int, message: str
 ) -> None:
-    status, answer = call(desk, "POST", path, payload)
-    assert status == 400
+    answered, answer = call(desk, "POST", path, payload)
+    assert answered == status
     assert message in answer["error"]["message"]
     assert ANA not in answer["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "seen"),
+    [
+        ("0001-01-01T00:00:00+05:00", "no_record"),
+        ("9999-12-31", "withdrawn"),
+        ("9999-12-31T23:59:59-05:00", "withdrawn"),
+    ],
+)
+def test_moments_at_the_edges_of_the_calendar_mean_before_anything_and_after_everything(
+    desk: Desk, clock: FakeClock, as_of: str, seen: str
+) -> None:
+    decide(desk, ANA, "marketing_email", False)
+    assert purposes(lookup(desk, ANA, as_of))["marketing_email"] == seen
 
 
 def test_the_export_pages_through_every_subject_with_its_chain_checked(desk: Desk, clock: FakeClock) -> None:
@@ -242,7 +260,7 @@ def topic_status(desk: Desk, email: str) -> str | None:
     return status
 
 
-def test_marketing_decisions_are_mirrored_to_the_ses_contact_list_topic(
+def test_a_marketing_opt_out_is_mirrored_to_the_ses_contact_list_topic_and_nothing_else(
     desk: Desk, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
@@ -253,50 +271,119 @@ def test_marketing_decisions_are_mirrored_to_the_ses_contact_list_topic(
         return real_call(client, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    # GIVEN a person who agreed to marketing when signing up
+    # GIVEN a person the company's mailing system holds, subscribed to offers and to product news
+    ses = desk.session.client("sesv2")
+    contacts = desk.env["CONTACT_LIST_NAME"]
+    ses.create_contact(
+        ContactListName=contacts,
+        EmailAddress=ANA,
+        TopicPreferences=[
+            {"TopicName": "marketing", "SubscriptionStatus": "OPT_IN"},
+            {"TopicName": "product_news", "SubscriptionStatus": "OPT_IN"},
+        ],
+    )
+    # WHEN the ledger records their grant, then their opt-out through the API, and a sharing decision
     decide(desk, ANA, "marketing_email", True)
-    assert desk.sync_consents() == 1
-    assert topic_status(desk, ANA) == "OPT_IN"
-    # WHEN they opt out through the API (and, separately, out of sharing)
     clock.advance(days=3)
     submit(desk, rights=("marketing_opt_out",))
     decide(desk, ANA, "third_party_sharing", False)
     desk.sync_consents()
-    # THEN SES itself now drops marketing mail to them, whichever system sends it
+    # THEN SES itself now drops offers to them, whichever system sends them
     assert topic_status(desk, ANA) == "OPT_OUT"
+    # AND their other topic is left as they set it (SES replaces the whole list of preferences)
+    contact = ses.get_contact(ContactListName=contacts, EmailAddress=ANA)
+    assert {"TopicName": "product_news", "SubscriptionStatus": "OPT_IN"} in contact["TopicPreferences"]
+    assert contact["UnsubscribeAll"] is False
     # AND never through the account-level suppression list, which would also block every legal notice
-    assert "UpdateContact" in calls
     assert not [c for c in calls if "Suppress" in c]
-    # AND a person who never decided is not added to the list
-    assert topic_status(desk, "never@example.org") is None
-    # AND the first change (the grant), replayed late from the failure queue, brings nothing back
-    from privacydesk.handlers import consent_sync  # noqa: PLC0415
-
-    replay = desk.session.client("dynamodbstreams")
-    arn = desk.resources.streams["CasesTable"]
-    [shard] = replay.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-    iterator = replay.get_shard_iterator(
-        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-    )
-    records = replay.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
-    states = [r for r in records if r["dynamodb"]["NewImage"].get("entity", {}).get("S") == "consent_state"]
-    consent_sync.lambda_handler({"Records": states[:1]}, LocalContext("ConsentSyncFunction"))
+    # AND a person SES never heard of who opts out is added, opted out
+    submit(desk, email="new.person@example.org", rights=("marketing_opt_out",))
     desk.sync_consents()
-    assert topic_status(desk, ANA) == "OPT_OUT"
+    assert topic_status(desk, "new.person@example.org") == "OPT_OUT"
 
 
-def test_the_requester_sees_their_own_consents_behind_their_status_token(
+def test_a_grant_is_not_mirrored_so_an_unsubscribe_made_through_ses_stands(
     desk: Desk, clock: FakeClock
 ) -> None:
-    # GIVEN a person who asked, over the web form, to stop marketing
+    # GIVEN a person who unsubscribed through SES's own link (the ledger never hears of it)
+    ses = desk.session.client("sesv2")
+    ses.create_contact(
+        ContactListName=desk.env["CONTACT_LIST_NAME"],
+        EmailAddress=ANA,
+        TopicPreferences=[{"TopicName": "marketing", "SubscriptionStatus": "OPT_OUT"}],
+    )
+    # WHEN an import records a grant for them
+    decide(desk, ANA, "marketing_email", True, source="import")
+    desk.sync_consents()
+    # THEN SES keeps them unsubscribed
+    assert topic_status(desk, ANA) == "OPT_OUT"
+
+
+def test_a_withdrawal_replayed_after_a_later_grant_opts_nobody_out(desk: Desk, clock: FakeClock) -> None:
+    from privacydesk.handlers import consent_sync  # noqa: PLC0415
+
+    # GIVEN a person who opted out, then back in
+    decide(desk, ANA, "marketing_email", False)
+    [withdrawal] = stream_records(desk)
+    clock.advance(days=1)
+    decide(desk, ANA, "marketing_email", True)
+    # WHEN the withdrawal's stream record is retried only now
+    consent_sync.lambda_handler({"Records": [withdrawal]}, LocalContext("ConsentSyncFunction"))
+    # THEN the ledger's current word (a grant) is what counts: SES is not told to opt them out
+    assert topic_status(desk, ANA) is None
+
+
+def stream_records(desk: Desk) -> list[dict[str, Any]]:
+    """Every consent-projection record on the table's stream so far."""
+    streams = desk.session.client("dynamodbstreams")
+    arn = desk.resources.streams["CasesTable"]
+    [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    return [r for r in records if r["dynamodb"]["NewImage"].get("entity", {}).get("S") == "consent_state"]
+
+
+def test_a_deleted_projection_is_reported_not_taken_for_no_record(desk: Desk, clock: FakeClock) -> None:
+    # GIVEN a person who withdrew
+    subject = decide(desk, ANA, "marketing_email", False)["subject"]
+    # WHEN someone deletes their projection behind the desk's back
+    table = desk.session.resource("dynamodb").Table(desk.env["CASES_TABLE"])
+    table.delete_item(Key={"pk": f"SUBJECT#{subject}", "sk": "STATE"})
+    # THEN the lookup says the chain is broken instead of "no record"
+    chain = lookup(desk, ANA)["chain"]
+    assert (chain["ok"], chain["first_broken_seq"]) == (False, 1)
+    assert "no projection" in chain["reason"]
+
+
+def test_the_address_is_kept_as_given_and_a_german_sharp_s_is_not_another_domain(
+    desk: Desk, clock: FakeClock
+) -> None:
+    # IDNA 2008: straße.de and strasse.de are two domains, so two people
+    decide(desk, "anna@straße.de", "marketing_email", False)
+    assert purposes(lookup(desk, "anna@strasse.de"))["marketing_email"] == "no_record"
+    assert purposes(lookup(desk, "ANNA@STRASSE.de"))["marketing_email"] == "no_record"
+    # AND the mail address the ledger keeps is the one given, not a rewritten one
+    assert lookup(desk, "Anna@Straße.de")["email"] == "anna@straße.de"
+
+
+def test_the_requester_sees_what_their_opt_out_changed_and_nothing_else_of_the_address(
+    desk: Desk, clock: FakeClock
+) -> None:
+    # GIVEN an address whose owner agreed to marketing and withdrew sharing
+    decide(desk, ANA, "marketing_email", True)
+    decide(desk, ANA, "third_party_sharing", False)
+    # WHEN someone asks, over the web form and without any identity check, to stop marketing to it
     submitted = submit(desk, rights=("marketing_opt_out",))
-    status_path = submitted["status_url"].split("127.0.0.1:8080", 1)[-1]
-    # WHEN they follow their status URL
-    status, seen = call(desk, "GET", status_path)
-    # THEN they see their request applied and their consent state per purpose
+    status, seen = call(desk, "GET", submitted["status_url"].split("127.0.0.1:8080", 1)[-1])
+    # THEN the status shows the opt-out applied, and only the purpose it changed
     assert status == 200
     assert seen["state"] == "completed"
-    assert {p["purpose"]: (p["state"], p["may_contact"]) for p in seen["consents"]} == {
-        "marketing_email": ("withdrawn", False),
-        "third_party_sharing": ("no_record", True),
-    }
+    assert [(p["purpose"], p["state"], p["may_contact"]) for p in seen["consents"]] == [
+        ("marketing_email", "withdrawn", False)
+    ]
+    # AND a request that changes no consent shows none: a stranger learns nothing of the address
+    other = submit(desk, rights=("question",))
+    _, seen = call(desk, "GET", other["status_url"].split("127.0.0.1:8080", 1)[-1])
+    assert seen["consents"] == []

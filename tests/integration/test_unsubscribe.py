@@ -6,6 +6,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
+from privacydesk_local.stack import reset_caches
 from tests.integration.conftest import Desk
 from tests.integration.fakes import FakeClock
 from tests.integration.test_consent_ledger import lookup, may_contact, purposes
@@ -100,7 +101,7 @@ def test_the_one_click_post_opts_out_at_once_and_confirms_in_the_persons_languag
     # AND the confirmation goes to them in German
     _, listing = call(desk, "GET", "/v1/outbox")
     [ack] = [m for m in listing["outbox"] if m["case"] == case["ref"]]
-    assert (ack["to"], ack["language"], ack["template"]) == (RECIPIENT.lower(), "de", "acknowledgement")
+    assert (ack["to"], ack["language"], ack["template"]) == (RECIPIENT, "de", "acknowledgement")
 
 
 def test_a_second_click_changes_nothing_and_sends_nothing(desk: Desk, clock: FakeClock) -> None:
@@ -142,3 +143,16 @@ def test_a_forged_or_altered_link_is_refused_and_changes_nothing(
         assert response["statusCode"] == 400
     assert purposes(lookup(desk, RECIPIENT))["marketing_email"] == "no_record"
     assert cases_of(desk, "one_click") == []
+
+
+def test_links_on_a_deployment_without_https_are_refused(
+    desk: Desk, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RFC 8058 needs an https link; only the local stack (loopback) may serve plain http
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://privacy.example.com")
+    reset_caches()
+    status, answer = call(
+        desk, "POST", "/v1/unsubscribe-links", {"email": RECIPIENT, "purpose": "marketing_email"}
+    )
+    assert status == 400
+    assert "https" in answer["error"]["message"]

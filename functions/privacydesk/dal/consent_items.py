@@ -8,8 +8,17 @@ from privacydesk.models.event import ChainHead
 
 Item = dict[str, Any]
 
-# Every subject with a consent record, by subject id: what an auditor's export pages through.
-SUBJECT_LISTING = "SUBJECTS"
+# Every subject with a consent record, by subject id: what an auditor's export pages through. Spread over
+# 16 index partitions by the id's first hex digit, so a campaign's writes do not all land on one.
+SUBJECT_LISTING = "SUBJECTS#"
+SUBJECT_SHARDS = "0123456789abcdef"
+
+
+def subject_shard(subject: str) -> str:
+    """The index partition listing this subject."""
+    return SUBJECT_LISTING + subject[0]
+
+
 CONSENT_STATE = "consent_state"
 
 
@@ -42,7 +51,7 @@ def record_to_item(record: ConsentRecord, version: int) -> Item:
         "chain_seq": record.chain.seq,
         "chain_hash": record.chain.hash,
         "version": version,
-        "gsi1pk": SUBJECT_LISTING,
+        "gsi1pk": subject_shard(record.subject),
         "gsi1sk": record.subject,
     }
 

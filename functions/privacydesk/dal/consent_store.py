@@ -49,19 +49,32 @@ class ConsentStore(Table):
 
     def consent_page(self, after: str | None, limit: int) -> tuple[list[ConsentRecord], str | None]:
         """Projections in subject-id order, one page at a time; the cursor continues after the last."""
-        condition = "gsi1pk = :pk" + (" AND gsi1sk > :after" if after else "")
-        values = {":pk": {"S": ci.SUBJECT_LISTING}, **({":after": {"S": after}} if after else {})}
-        response = self._call(
-            "query",
-            TableName=self._table,
-            IndexName="gsi1",
-            KeyConditionExpression=condition,
-            ExpressionAttributeValues=values,
-            Limit=limit,
-        )
-        records = [ci.item_to_record(from_dynamo(raw)) for raw in response.get("Items", [])]
-        more = bool(response.get("LastEvaluatedKey")) and bool(records)
-        return records, (records[-1].subject if more else None)
+        records: list[ConsentRecord] = []
+        shards = ci.SUBJECT_SHARDS[ci.SUBJECT_SHARDS.index(after[0]) if after else 0 :]
+        for shard in shards:
+            while len(records) < limit:
+                condition = "gsi1pk = :pk" + (" AND gsi1sk > :after" if after else "")
+                values = {
+                    ":pk": {"S": ci.SUBJECT_LISTING + shard},
+                    **({":after": {"S": after}} if after else {}),
+                }
+                response = self._call(
+                    "query",
+                    TableName=self._table,
+                    IndexName="gsi1",
+                    KeyConditionExpression=condition,
+                    ExpressionAttributeValues=values,
+                    Limit=limit - len(records),
+                )
+                records += [ci.item_to_record(from_dynamo(raw)) for raw in response.get("Items", [])]
+                if not response.get("LastEvaluatedKey"):
+                    break
+                after = records[-1].subject if records else after
+            if len(records) == limit:
+                return records, records[-1].subject
+            # This shard is done: every id of the next one sorts after the ones read.
+            after = None
+        return records, None
 
     def _consent_ops(self, change: ConsentChange) -> list[dict[str, Any]]:
         item = ci.record_to_item(change.record, change.expected_version + 1)

@@ -1,5 +1,6 @@
-"""DynamoDB Streams trigger: mirrors each change of a person's marketing consent to the SES contact list
-(filtered to consent projections in template.yaml), reading the ledger's current state each time."""
+"""DynamoDB Streams trigger: mirrors each marketing opt-out to the SES contact list's topic (filtered to
+consent projections in template.yaml). Grants are not mirrored: an opt-in recorded here must never undo
+an unsubscribe the person made through SES's own links, which the ledger does not see."""
 
 from functools import cache
 from typing import Any
@@ -16,7 +17,7 @@ from privacydesk.dal.consent_items import item_to_record
 from privacydesk.dal.table import from_dynamo
 from privacydesk.integrations.aws import client
 from privacydesk.integrations.contact_list import SesContactList
-from privacydesk.logic.consent import subscription_change
+from privacydesk.logic.consent import withdrawn_by
 from privacydesk.models.consent import MARKETING
 from privacydesk.observability import logger, metrics, tracer
 
@@ -33,21 +34,21 @@ def contact_list() -> SesContactList:
 
 
 def record_handler(record: DynamoDBRecord) -> dict[str, Any]:
-    """Set the person's marketing topic to what the ledger says now, when this change touched it."""
+    """Opt the person out of the marketing topic when this change withdrew their marketing consent."""
     images = record.raw_event["dynamodb"]
     new = item_to_record(from_dynamo(images["NewImage"]))
     old = item_to_record(from_dynamo(images["OldImage"])) if images.get("OldImage") else None
-    if subscription_change(old, new, MARKETING) is None:
+    if not withdrawn_by(old, new, MARKETING):
         return {"changed": False}
-    # The record only says that something changed: the ledger's current state is applied, so a record
-    # replayed late (from the failure queue) can never bring back an older decision.
+    # The record only says that something changed: the ledger's current state decides, so a record
+    # retried after a later grant does not opt the person out again.
     current = get_repository().get_consent(new.subject)
     state = current.purposes.get(MARKETING) if current else None
-    if current is None or state is None:
+    if current is None or state is None or state.granted:
         return {"changed": False}
-    contact_list().set_subscription(current.address, state.granted)
-    logger.info("contact list topic set", extra={"subscribed": state.granted})
-    metrics.add_metric(name="contact_list_updates", unit=MetricUnit.Count, value=1)
+    contact_list().opt_out(current.address)
+    logger.info("contact list topic opted out")
+    metrics.add_metric(name="contact_list_opt_outs", unit=MetricUnit.Count, value=1)
     return {"changed": True}
 
 

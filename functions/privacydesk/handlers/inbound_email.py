@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from privacydesk.config import get_settings
 from privacydesk.dal import get_repository
-from privacydesk.handlers.keys import verification_key
+from privacydesk.handlers.keys import ledger_key, verification_key
 from privacydesk.handlers.ports import mail_store
 from privacydesk.integrations.aws import client
 from privacydesk.logic.clock import system_clock
@@ -53,7 +53,12 @@ def notice_from_event(event: dict[str, Any]) -> InboundNotice:
 def _intake() -> tuple[Callable[..., dict[str, Any]], IdempotencyConfig]:
     settings = get_settings()
     ports = IntakePorts(
-        mail=mail_store(), repo=get_repository(), clock=system_clock, settings=settings, key=verification_key
+        mail=mail_store(),
+        repo=get_repository(),
+        clock=system_clock,
+        settings=settings,
+        key=verification_key,
+        ledger_key=ledger_key,
     )
     # Built here, not at import: the persistence layer needs a client aimed at the right endpoint.
     persistence = DynamoDBPersistenceLayer(

@@ -4,7 +4,7 @@ from functools import cache
 
 from privacydesk.config import get_settings
 from privacydesk.dal import get_repository
-from privacydesk.handlers.keys import verification_key
+from privacydesk.handlers.keys import ledger_key, verification_key
 from privacydesk.integrations.aws import client
 from privacydesk.integrations.evidence_store import S3EvidenceStore
 from privacydesk.integrations.mail_store import S3MailStore
@@ -20,6 +20,7 @@ def desk_ports() -> DeskPorts:
         clock=system_clock,
         settings=get_settings(),
         key=verification_key,
+        ledger_key=ledger_key,
         heads=evidence_store(),
     )
 

@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ from privacydesk.handlers.consent_views import consent_view, export_view
 from privacydesk.handlers.edge import ApiError, body, query, request_context
 from privacydesk.handlers.ports import desk_ports
 from privacydesk.logic import consent_ledger
-from privacydesk.logic.consent import ConsentError
+from privacydesk.logic.consent import ConsentError, UnknownPurposeError
 
 router = Router()
 _EXPORT_LIMIT = 100
@@ -67,21 +67,34 @@ def export() -> dict[str, Any]:
 
 
 def _ledger(work: Callable[[], T]) -> T:
-    """Run a ledger use case; what the ledger refuses (an unknown purpose, an unreadable address) is a 400."""
+    """Run a ledger use case: a purpose the deployment does not declare is a 404, other refusals a 400."""
     try:
         return work()
+    except UnknownPurposeError as exc:
+        raise ApiError(404, "not_found", str(exc)) from exc
     except ConsentError as exc:
         raise ApiError(400, "bad_request", str(exc)) from exc
 
 
 def _moment(raw: str, timezone: str) -> datetime:
-    """A date means the end of that day in the organisation's zone; a timestamp must carry its offset."""
-    if len(raw) == 10:
-        day = datetime.fromisoformat(raw).date()
-        return datetime.combine(day + timedelta(days=1), time(), tzinfo=ZoneInfo(timezone)) - timedelta(
-            microseconds=1
-        )
-    moment = datetime.fromisoformat(raw.replace(" ", "T"))
+    """A date means the end of that day in the organisation's zone; a timestamp must carry its offset.
+
+    Moments beyond what a datetime holds (year 1 west of UTC, 9999-12-31) mean "before anything" and
+    "after everything", which is what a ledger question about them asks.
+    """
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            end = datetime.combine(day, time.max, tzinfo=ZoneInfo(timezone))
+            return end.astimezone(UTC)
+        moment = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise ApiError(400, "bad_request", "as_of is not a real date or time") from exc
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)
     if moment.tzinfo is None:
         raise ApiError(400, "bad_request", "as_of must be a date or a timestamp with its offset")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC) if moment.year < 2 else datetime.max.replace(tzinfo=UTC)

@@ -21,7 +21,7 @@ from privacydesk.logic.verify_identity import (
     verify,
 )
 from privacydesk.models.case import Agent
-from privacydesk.models.rights import Right
+from privacydesk.models.rights import OPT_OUT_PURPOSES, Right
 from privacydesk.models.verification import ResendLimitError
 from privacydesk.schemas.openapi import bundled_spec
 
@@ -74,9 +74,11 @@ def status(ref: str) -> dict[str, Any]:
     case = case_for_requester(ref.upper(), _token(), ports)
     if case is None:
         raise _UNKNOWN
-    # The data subject's own consent state, per purpose: what their opt-outs changed.
-    consents = consent_ledger.lookup(case.subject_address, ports).purpose_view()
-    return {**request_status_view(case), "consents": consents}
+    # Only the purposes this request's own opt-outs changed: a status token is given without any identity
+    # check, so it must not reveal what else the address agreed to.
+    asked = {OPT_OUT_PURPOSES[right] for right in case.rights if right in OPT_OUT_PURPOSES}
+    views = consent_ledger.lookup(case.subject_address, ports).purpose_view() if asked else []
+    return {**request_status_view(case), "consents": [v for v in views if v["purpose"] in asked]}
 
 
 @router.post("/v1/requests/<ref>/verify")

@@ -10,11 +10,11 @@ from privacydesk.handlers.edge import MAX_BODY_BYTES, ApiError, body, query, req
 from privacydesk.handlers.ports import desk_ports
 from privacydesk.logic.render import render_page
 from privacydesk.logic.unsubscribe import UnsubscribeError, issue_links, read_token, unsubscribe
-from privacydesk.models.consent import MARKETING
+from privacydesk.models.consent import MARKETING, SHARING
 
 router = Router()
 _TOKEN_CHARS = re.compile(r"[0-9A-Za-z._-]{1,200}")
-_WHAT = {MARKETING: "marketing email", "third_party_sharing": "sharing with third parties"}
+_WHAT = {MARKETING: "marketing email", SHARING: "sharing with third parties"}
 
 
 @router.post("/v1/unsubscribe-links")

@@ -1,4 +1,4 @@
-"""The SES v2 contact list marketing mail is sent with: a person's topic subscription, mirrored from the
+"""The SES v2 contact list marketing mail is sent with: a person's opt-out of its topic, mirrored from the
 ledger, so SES drops marketing mail to them from any system (never the account suppression list, which
 would also block legal notices)."""
 
@@ -21,24 +21,36 @@ class SesContactList:
         self._list = list_name
         self._topic = topic
 
-    def set_subscription(self, address: str, subscribed: bool) -> None:
-        """Opt the address in to or out of the topic, creating the contact when SES has none."""
-        preferences = [
-            {"TopicName": self._topic, "SubscriptionStatus": "OPT_IN" if subscribed else "OPT_OUT"}
-        ]
-        try:
-            self._ses.update_contact(
-                ContactListName=self._list, EmailAddress=address, TopicPreferences=preferences
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "NotFoundException":
-                raise ContactListError(f"update_contact failed: {exc.response['Error']['Code']}") from exc
-            self._create(address, preferences)
+    def opt_out(self, address: str) -> None:
+        """Opt the address out of the topic, keeping its other topics and its unsubscribe-all as they are."""
+        contact = self._contact(address)
+        if contact is None:
+            self._call("create_contact", TopicPreferences=[self._out()], EmailAddress=address)
+            return
+        # SES replaces the whole list of preferences: the other topics are sent back unchanged.
+        others = [p for p in contact.get("TopicPreferences", []) if p["TopicName"] != self._topic]
+        self._call(
+            "update_contact",
+            EmailAddress=address,
+            TopicPreferences=[*others, self._out()],
+            UnsubscribeAll=bool(contact.get("UnsubscribeAll", False)),
+            **({"AttributesData": contact["AttributesData"]} if contact.get("AttributesData") else {}),
+        )
 
-    def _create(self, address: str, preferences: list[dict[str, str]]) -> None:
+    def _out(self) -> dict[str, str]:
+        return {"TopicName": self._topic, "SubscriptionStatus": "OPT_OUT"}
+
+    def _contact(self, address: str) -> dict[str, Any] | None:
         try:
-            self._ses.create_contact(
-                ContactListName=self._list, EmailAddress=address, TopicPreferences=preferences
-            )
+            found: dict[str, Any] = self._ses.get_contact(ContactListName=self._list, EmailAddress=address)
         except ClientError as exc:
-            raise ContactListError(f"create_contact failed: {exc.response['Error']['Code']}") from exc
+            if exc.response["Error"]["Code"] == "NotFoundException":
+                return None
+            raise ContactListError(f"get_contact failed: {exc.response['Error']['Code']}") from exc
+        return found
+
+    def _call(self, operation: str, **kwargs: Any) -> None:
+        try:
+            getattr(self._ses, operation)(ContactListName=self._list, **kwargs)
+        except ClientError as exc:
+            raise ContactListError(f"{operation} failed: {exc.response['Error']['Code']}") from exc

@@ -39,6 +39,8 @@ class DeskPorts:
     clock: Clock
     settings: Settings
     key: KeySource
+    # The consent ledger's own key: the verification key may be rotated, this one never.
+    ledger_key: KeySource
     heads: HeadWriter | None = None
 
 

@@ -18,15 +18,25 @@ class ConsentError(ValueError):
     """A consent request the ledger cannot take (an unknown purpose, an address it cannot read)."""
 
 
+class UnknownPurposeError(ConsentError):
+    """The deployment declares no such purpose."""
+
+
 def normalise_address(address: str) -> str:
-    """The address as the ledger keys it: trimmed, lower-cased, its domain in IDNA (punycode) form."""
+    """The address as the ledger keys it: trimmed, lower-cased, its domain in IDNA 2008 (punycode) form."""
     local, at, domain = address.strip().lower().rpartition("@")
+    domain = domain.rstrip(".")
     if not at or not local or not domain:
         raise ConsentError("not an email address")
+    # Imported here: only the ledger needs it. IDNA 2008 without the transitional mapping: the 2003 codec
+    # of the standard library would turn straße.de into strasse.de, another registered domain.
+    import idna  # noqa: PLC0415
+
     try:
-        ascii_domain = domain.encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise ConsentError("the address's domain is not a valid internationalised name") from exc
+        ascii_domain = idna.encode(domain, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError:
+        # Not a valid internationalised name (no mail reaches it): keyed as written, lower-cased.
+        ascii_domain = domain
     return f"{local}@{ascii_domain}"
 
 
@@ -76,14 +86,17 @@ def record_decisions(
     known = set(purposes)
     unknown = sorted({d.purpose for d in decisions} - known)
     if unknown:
-        raise ConsentError(
+        raise UnknownPurposeError(
             f"unknown purpose {unknown[0]!r}; this deployment knows {', '.join(sorted(known))}"
         )
-    current = record or ConsentRecord(subject=subject, address=normalise_address(address))
+    given = address.strip()
+    current = record or ConsentRecord(subject=subject, address=given)
     if current.subject != subject:
         raise ConsentError("the record belongs to another subject")
     head = current.chain
     states = dict(current.purposes)
+    # A chain's times never run backwards, even when a write built earlier lands after a later one.
+    now = max([now, *(state.at for state in states.values())])
     events = []
     for decision in decisions:
         event = ConsentEvent(
@@ -101,8 +114,8 @@ def record_decisions(
         events.append(event)
         head = ChainHead(event.seq, event.hash)
         states[decision.purpose] = PurposeState(decision.granted, now, decision.source, event.seq)
-    # The latest address the subject used is the one mail goes to (the subject id is the same).
-    moved = replace(current, address=normalise_address(address), purposes=states, chain=head)
+    # The address as the person last gave it is the one mail goes to (the subject id is the same).
+    moved = replace(current, address=given, purposes=states, chain=head)
     return ConsentChange(moved, current.version, tuple(events))
 
 
@@ -134,30 +147,35 @@ class LedgerReport:
     reason: str
 
 
-def verify_ledger(subject: str, events: Sequence[ConsentEvent], head: ChainHead) -> LedgerReport:
-    """Recompute a subject's chain and check it against the head its projection records."""
+def verify_ledger(subject: str, events: Sequence[ConsentEvent], head: ChainHead | None) -> LedgerReport:
+    """Recompute a subject's chain and check it against the head its projection records (None: none)."""
     ordered = sorted(events, key=lambda e: e.seq)
+    count = len(ordered)
     broken = first_broken_link(ordered, consent_hash, lambda e: e.subject == subject)
-    if broken is None and head.seq != len(ordered):
-        broken = (
-            min(head.seq, len(ordered)) + 1,
-            f"the projection records {head.seq} events, the chain has {len(ordered)}",
-        )
-    if broken is None and head.seq and ordered[-1].hash != head.hash:
-        broken = (head.seq, f"event {head.seq}: hash differs from the projection's head (chain rewritten)")
-    if broken is None and not head.seq and head.hash != GENESIS.hash:
-        broken = (1, "the projection's head before any event has a wrong hash")
+    if broken is None and head is None and count:
+        broken = (1, f"the chain has {count} events but no projection (deleted?)")
+    elif broken is None and head is not None:
+        broken = _head_problem(ordered, head)
     if broken is None:
-        return LedgerReport(subject, True, len(ordered), None, "intact")
-    return LedgerReport(subject, False, len(ordered), broken[0], broken[1])
+        return LedgerReport(subject, True, count, None, "intact")
+    return LedgerReport(subject, False, count, broken[0], broken[1])
 
 
-def subscription_change(old: ConsentRecord | None, new: ConsentRecord, purpose: str) -> bool | None:
-    """What a mailing list's topic for `purpose` must become after this change; None: it did not move."""
+def _head_problem(ordered: Sequence[ConsentEvent], head: ChainHead) -> tuple[int, str] | None:
+    if head.seq != len(ordered):
+        where = min(head.seq, len(ordered)) + 1
+        return where, f"the projection records {head.seq} events, the chain has {len(ordered)}"
+    if head.seq and ordered[-1].hash != head.hash:
+        return head.seq, f"event {head.seq}: hash differs from the projection's head (chain rewritten)"
+    if not head.seq and head.hash != GENESIS.hash:
+        return 1, "the projection's head before any event has a wrong hash"
+    return None
+
+
+def withdrawn_by(old: ConsentRecord | None, new: ConsentRecord, purpose: str) -> bool:
+    """Whether this change is a new withdrawal of `purpose` (what a mailing list's topic must mirror)."""
     after = new.purposes.get(purpose)
-    if after is None:
-        return None
+    if after is None or after.granted:
+        return False
     before = old.purposes.get(purpose) if old else None
-    if before is not None and before.seq == after.seq:
-        return None
-    return after.granted
+    return before is None or before.seq != after.seq

@@ -12,15 +12,14 @@ from privacydesk.logic.consent import (
     ConsentError,
     Decision,
     LedgerReport,
+    UnknownPurposeError,
     may_contact,
-    normalise_address,
     record_decisions,
     state_as_of,
     subject_id,
     verify_ledger,
 )
 from privacydesk.models.consent import ConsentEvent, ConsentRecord, ConsentSource, PurposeState
-from privacydesk.models.event import GENESIS
 
 _TRIES = 3
 
@@ -58,14 +57,12 @@ class ConsentAnswer:
 
 def lookup(address: str, ports: DeskPorts, as_of: datetime | None = None) -> ConsentAnswer:
     """What the person had agreed to or withdrawn at `as_of` (now when None), with the chain checked."""
-    subject = subject_id(ports.key(), address)
+    subject = subject_id(ports.ledger_key(), address)
     moment = as_of or ports.clock()
-    record = ports.repo.get_consent(subject)
-    events = ports.repo.consent_events(subject) if record else []
-    report = verify_ledger(subject, events, record.chain if record else GENESIS)
+    record, events, report = _checked(subject, ports)
     return ConsentAnswer(
         subject=subject,
-        address=normalise_address(address),
+        address=record.address if record else address.strip(),
         as_of=moment,
         states=state_as_of(events, moment),
         events=tuple(e for e in events if e.at <= moment),
@@ -73,6 +70,19 @@ def lookup(address: str, ports: DeskPorts, as_of: datetime | None = None) -> Con
         model=ports.settings.consent_model,
         purposes=ports.settings.purposes,
     )
+
+
+def _checked(subject: str, ports: DeskPorts) -> tuple[ConsentRecord | None, list[ConsentEvent], LedgerReport]:
+    """The projection, every event (read even without a projection, so a deleted one shows) and the check."""
+    for _ in range(_TRIES):
+        record = ports.repo.get_consent(subject)
+        events = ports.repo.consent_events(subject)
+        report = verify_ledger(subject, events, record.chain if record else None)
+        # A decision written between the two reads adds an event the projection read before it lacks.
+        behind = len(events) > (record.chain.seq if record else 0)
+        if report.ok or not behind:
+            break
+    return record, events, report
 
 
 def record(
@@ -84,7 +94,7 @@ def record(
     policy_version: str | None = None,
 ) -> ConsentAnswer:
     """Append decisions to the person's ledger (a grant from a sign-up form, an admin's correction...)."""
-    subject = subject_id(ports.key(), address)
+    subject = subject_id(ports.ledger_key(), address)
     for _ in range(_TRIES):
         change = record_decisions(
             ports.repo.get_consent(subject),
@@ -107,10 +117,10 @@ def record(
 def contactable(addresses: Sequence[str], purpose: str, ports: DeskPorts) -> list[str]:
     """The addresses that may be contacted for `purpose` now, in the order given (unreadable ones dropped)."""
     if purpose not in ports.settings.purposes:
-        raise ConsentError(
+        raise UnknownPurposeError(
             f"unknown purpose {purpose!r}; this deployment knows {', '.join(ports.settings.purposes)}"
         )
-    key = ports.key()
+    key = ports.ledger_key()
     subjects: dict[str, str] = {}
     for address in addresses:
         try:
@@ -133,11 +143,11 @@ class SubjectExport:
 
 def export_page(after: str | None, limit: int, ports: DeskPorts) -> tuple[list[SubjectExport], str | None]:
     """A page of subjects (by subject id) with their chains checked; the cursor continues after the last."""
-    records, cursor = ports.repo.consent_page(after, limit)
+    listed, cursor = ports.repo.consent_page(after, limit)
     page = []
-    for found in records:
-        events = ports.repo.consent_events(found.subject)
-        page.append(SubjectExport(found, tuple(events), verify_ledger(found.subject, events, found.chain)))
+    for found in listed:
+        record, events, report = _checked(found.subject, ports)
+        page.append(SubjectExport(record or found, tuple(events), report))
     return page, cursor
 
 

@@ -12,6 +12,7 @@ from privacydesk.logic.clocks import local_date
 from privacydesk.logic.lifecycle import Action, apply_action
 from privacydesk.logic.open_case import (
     KeySource,
+    commit_new_case,
     issue_verification,
     mail_queued,
     open_new_case,
@@ -78,6 +79,7 @@ class IntakePorts:
     clock: Clock
     settings: Settings
     key: KeySource
+    ledger_key: KeySource
 
 
 def process_inbound(notice: InboundNotice, ports: IntakePorts) -> IntakeResult:
@@ -317,9 +319,21 @@ def _open_case(
         },
         actor="requester",
     )
-    change = open_new_case(case, opened, [ack], repo=ports.repo, settings=settings, key=ports.key, now=now)
     reason = "new case opened; acknowledgement queued"
-    ports.repo.commit([change], _inbound(notice, Outcome.CASE_OPENED, reason, case.ref))
+    commit_new_case(
+        lambda: open_new_case(
+            case,
+            opened,
+            [ack],
+            repo=ports.repo,
+            settings=settings,
+            key=ports.key,
+            ledger_key=ports.ledger_key,
+            now=now,
+        ),
+        ports.repo,
+        _inbound(notice, Outcome.CASE_OPENED, reason, case.ref),
+    )
     return IntakeResult(Outcome.CASE_OPENED, case.ref, reason)
 
 

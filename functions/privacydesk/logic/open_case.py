@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from privacydesk.config import Settings
-from privacydesk.dal.interface import CaseChange, CaseRepository
+from privacydesk.dal.interface import CaseChange, CaseRepository, ConcurrentUpdateError
 from privacydesk.logic.audit_chain import chain_events
 from privacydesk.logic.clocks import compute_clocks, local_date
 from privacydesk.logic.lifecycle import opened
@@ -22,11 +22,13 @@ from privacydesk.logic.verification import (
 )
 from privacydesk.models.case import Case, RightItem
 from privacydesk.models.event import CaseEvent
+from privacydesk.models.inbound import InboundRecord
 from privacydesk.models.outbox import OutboxItem
-from privacydesk.models.rights import OPT_OUT_RIGHTS, RIGHTS_NEEDING_VERIFICATION, ItemState, Right
+from privacydesk.models.rights import RIGHTS_NEEDING_VERIFICATION, ItemState, Right
 from privacydesk.models.verification import Challenge
 
 KeySource = Callable[[], bytes]
+_TRIES = 3
 
 
 def right_items(
@@ -54,6 +56,7 @@ def open_new_case(
     repo: CaseRepository,
     settings: Settings,
     key: KeySource,
+    ledger_key: KeySource,
     now: datetime,
     status_token: str | None = None,
 ) -> CaseChange:
@@ -76,10 +79,9 @@ def open_new_case(
     events = [opened_event, *opening.events]
     mails = list(outbox)
     challenge = None
-    opts_out = any(i.right in OPT_OUT_RIGHTS for i in case.items)
-    secret = key() if status_token or opts_out or any(i.needs_verification for i in case.items) else b""
+    secret = key() if status_token or any(i.needs_verification for i in case.items) else b""
     applied = apply_opt_outs(
-        case, repo=repo, settings=settings, key=secret, now=now, today=local_date(now, settings.timezone)
+        case, repo=repo, settings=settings, key=ledger_key, now=now, today=local_date(now, settings.timezone)
     )
     case = applied.case
     events += applied.events
@@ -93,6 +95,23 @@ def open_new_case(
     case, chained = chain_events(case, events)
     consents = (applied.consent,) if applied.consent else ()
     return CaseChange(case, None, chained, tuple(mails), challenge, consents)
+
+
+def commit_new_case(
+    build: Callable[[], CaseChange], repo: CaseRepository, inbound: InboundRecord | None = None
+) -> CaseChange:
+    """Write a new case; built again if the data subject's consent record moved meanwhile (two opt-outs
+    of one person at the same moment), so neither is refused."""
+    for attempt in range(_TRIES):
+        change = build()
+        try:
+            repo.commit([change], inbound)
+        except ConcurrentUpdateError:
+            if attempt == _TRIES - 1:
+                raise
+            continue
+        return change
+    raise AssertionError("unreachable")
 
 
 def mail_queued(mail: OutboxItem, now: datetime) -> CaseEvent:

@@ -1,5 +1,6 @@
 """Opt-outs need no identity check: applied in the consent ledger, and completed, as their case opens."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -12,6 +13,7 @@ from privacydesk.models.consent import ConsentChange, ConsentSource
 from privacydesk.models.event import CaseEvent
 from privacydesk.models.rights import OPT_OUT_PURPOSES, Right
 
+KeySource = Callable[[], bytes]
 # What the API records as evidence of a Global Privacy Control signal (CCPA §7025).
 GPC_EVIDENCE = "Sec-GPC: 1 header on the submission"
 
@@ -26,13 +28,13 @@ class Applied:
 
 
 def apply_opt_outs(
-    case: Case, *, repo: CaseRepository, settings: Settings, key: bytes, now: datetime, today: date
+    case: Case, *, repo: CaseRepository, settings: Settings, key: KeySource, now: datetime, today: date
 ) -> Applied:
     """Withdraw the purposes the case's opt-outs name, for its data subject, and complete those rights."""
     rights = [item.right for item in case.items if item.right in OPT_OUT_PURPOSES and item.is_open]
     if not rights:
         return Applied(case, (), None)
-    subject = subject_id(key, case.subject_address)
+    subject = subject_id(key(), case.subject_address)
     change = record_decisions(
         repo.get_consent(subject),
         subject=subject,

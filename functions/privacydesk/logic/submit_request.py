@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from privacydesk.logic.acknowledgement import acknowledgement
 from privacydesk.logic.case_actions import DeskPorts
 from privacydesk.logic.language import detect_language
-from privacydesk.logic.open_case import open_new_case, right_items
+from privacydesk.logic.open_case import commit_new_case, open_new_case, right_items
 from privacydesk.logic.opt_out import GPC_EVIDENCE
 from privacydesk.logic.references import new_reference
 from privacydesk.logic.regime import regime_hint
@@ -84,10 +84,20 @@ def submit_request(submission: Submission, ports: DeskPorts) -> Submitted:
     )
     ack = acknowledgement(case, settings, now, cause=case.ref)
     token = new_status_token()
-    change = open_new_case(
-        case, opened, [ack], repo=ports.repo, settings=settings, key=ports.key, now=now, status_token=token
+    change = commit_new_case(
+        lambda: open_new_case(
+            case,
+            opened,
+            [ack],
+            repo=ports.repo,
+            settings=settings,
+            key=ports.key,
+            ledger_key=ports.ledger_key,
+            now=now,
+            status_token=token,
+        ),
+        ports.repo,
     )
-    ports.repo.commit([change])
     return Submitted(replace(change.case, version=1), token)
 
 

@@ -10,11 +10,12 @@ import re
 from contextlib import suppress
 from dataclasses import dataclass
 from hashlib import sha256
+from urllib.parse import urlsplit
 
 from privacydesk.dal.interface import ConcurrentUpdateError
 from privacydesk.logic.acknowledgement import acknowledgement
 from privacydesk.logic.case_actions import DeskPorts
-from privacydesk.logic.consent import normalise_address, subject_id
+from privacydesk.logic.consent import subject_id
 from privacydesk.logic.open_case import open_new_case, right_items
 from privacydesk.logic.references import new_reference
 from privacydesk.logic.render import LANGUAGES
@@ -32,6 +33,8 @@ _TOKEN = re.compile(
     r"(?P<subject>[0-9a-f]{64})\.(?P<code>[ms])\.(?P<lang>[a-z]{2})\.(?P<sig>[A-Za-z0-9_-]{43})"
 )
 _TRIES = 3
+# Only the local stack serves plain http.
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class UnsubscribeError(ValueError):
@@ -59,16 +62,19 @@ def issue_links(address: str, purpose: str, language: str, ports: DeskPorts) -> 
     """The List-Unsubscribe headers for one person and purpose; the ledger learns the address if new."""
     if purpose not in _RIGHTS:
         raise UnsubscribeError(f"one-click links withdraw {' or '.join(_RIGHTS)}, not {purpose!r}")
-    key = ports.key()
+    base = ports.settings.public_base_url
+    if urlsplit(base).scheme != "https" and urlsplit(base).hostname not in _LOOPBACK:
+        raise UnsubscribeError("RFC 8058 links must be https: set PublicBaseUrl to an https address")
+    key = ports.ledger_key()
     subject = subject_id(key, address)
     if ports.repo.get_consent(subject) is None:
-        known = ConsentRecord(subject=subject, address=normalise_address(address))
+        known = ConsentRecord(subject=subject, address=address.strip())
         # Written meanwhile by another link or a decision: the address is known either way.
         with suppress(ConcurrentUpdateError):
             ports.repo.record_consent(ConsentChange(known, 0, ()))
     lang = language if language in LANGUAGES else "en"
     payload = f"{subject}.{_CODES[purpose]}.{lang}"
-    url = f"{ports.settings.public_base_url}/v1/unsubscribe?token={payload}.{_sign(key, payload)}"
+    url = f"{base}/v1/unsubscribe?token={payload}.{_sign(key, payload)}"
     return Links(url=url, list_unsubscribe=f"<{url}>")
 
 
@@ -78,7 +84,7 @@ def read_token(token: str, ports: DeskPorts) -> tuple[str, str, str]:
     if match is None:
         raise UnsubscribeError("this unsubscribe link is malformed")
     payload = f"{match['subject']}.{match['code']}.{match['lang']}"
-    if not hmac.compare_digest(match["sig"], _sign(ports.key(), payload)):
+    if not hmac.compare_digest(match["sig"], _sign(ports.ledger_key(), payload)):
         raise UnsubscribeError("this unsubscribe link is not one of ours")
     purpose = next(p for p, code in _CODES.items() if code == match["code"])
     return match["subject"], purpose, match["lang"]
@@ -134,7 +140,17 @@ def _open_opt_out(
         actor="requester",
     )
     ack = acknowledgement(case, settings, now, cause=case.ref)
-    change = open_new_case(case, opened, [ack], repo=ports.repo, settings=settings, key=ports.key, now=now)
+    # A conflict here is another click or decision for this person: the caller reads the ledger again.
+    change = open_new_case(
+        case,
+        opened,
+        [ack],
+        repo=ports.repo,
+        settings=settings,
+        key=ports.key,
+        ledger_key=ports.ledger_key,
+        now=now,
+    )
     ports.repo.commit([change])
     return case.ref
 

@@ -12,8 +12,8 @@ from privacydesk_local.api_client import api_url, call, with_query
 
 EXIT_BROKEN = 1
 EXIT_USAGE = 2
-# Addresses per may-contact call (the API takes at most 500).
-_BATCH = 500
+# Addresses per may-contact call (the API takes at most 200).
+_BATCH = 200
 
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -25,7 +25,9 @@ def add_consent_command(sub: SubParsers) -> None:
 
     show = actions.add_parser("show", help="what one person agreed to (now, or as of a date), chain checked")
     show.add_argument("email")
-    show.add_argument("--as-of", help="a date (its end, in the organisation's zone) or an ISO timestamp")
+    show.add_argument(
+        "--as-of", help="a date (its end, in the organisation's zone) or an ISO timestamp with its offset"
+    )
     show.add_argument("--json", action="store_true", help="the API's answer as JSON")
     show.add_argument("--api", help="API base URL (default: from .privacydesk/stack.json)")
     show.set_defaults(command=_show)

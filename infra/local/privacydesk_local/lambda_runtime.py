@@ -67,7 +67,17 @@ class AsyncInvoker:
         self._thread.start()
 
     def stop(self) -> None:
-        """Finish queued events, then stop."""
+        """Finish the event in hand, drop the ones still queued, and stop.
+
+        The local stack's state lives in moto's memory and ends with it: working through a backlog at
+        shutdown would only delay the exit (a stack whose tables grew large takes long per write).
+        """
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+            self._queue.task_done()
         self._queue.put(None)
         self._thread.join(timeout=30)
 

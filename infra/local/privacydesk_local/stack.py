@@ -362,9 +362,15 @@ def create_contact_list(ses: Any, env: dict[str, str]) -> None:
         Topics=[
             {
                 "TopicName": env["MARKETING_TOPIC"],
-                "DisplayName": "Offers and news",
+                "DisplayName": "Offers",
                 "DefaultSubscriptionStatus": "OPT_IN",
-            }
+            },
+            # Another list of the company's: an opt-out of marketing must leave it as the person set it.
+            {
+                "TopicName": "product_news",
+                "DisplayName": "Product news",
+                "DefaultSubscriptionStatus": "OPT_OUT",
+            },
         ],
     )
 
