@@ -25,7 +25,7 @@ PUBLIC = {
     ("POST", "/v1/requests/{ref}/resend"),
 }
 # Schema files that describe no request body of the API.
-NOT_BODIES = {"ses_receipt_event", "triage_result", "openapi", "ses_event"}
+NOT_BODIES = {"ses_receipt_event", "triage_result", "openapi", "ses_event", "consent_receipt"}
 ERROR_ENVELOPE = "#/components/schemas/ErrorEnvelope"
 
 

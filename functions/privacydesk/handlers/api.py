@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from privacydesk.config import get_settings
 from privacydesk.dal.interface import ConcurrentUpdateError, RepositoryError
-from privacydesk.handlers import routes_admin, routes_consent, routes_public
+from privacydesk.handlers import routes_admin, routes_consent, routes_public, routes_receipts
 from privacydesk.handlers.edge import ApiError, body, error_response
 from privacydesk.integrations.aws import client
 from privacydesk.integrations.failure_queue import FailureQueue
@@ -43,6 +43,7 @@ app.use(middlewares=[_known_query_only])
 app.include_router(routes_public.router)
 app.include_router(routes_admin.router)
 app.include_router(routes_consent.router)
+app.include_router(routes_receipts.router)
 
 
 @app.post("/v1/reprocess")
