@@ -1,6 +1,7 @@
 """Settings read from the environment once, validated, frozen. Nothing else reads os.environ."""
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -12,10 +13,22 @@ REGIMES = ("gdpr", "uk_gdpr", "ccpa", "can_spam", "vcdpa", "pipeda")
 # Purposes every deployment's consent ledger knows; more are declared in CONSENT_PURPOSES.
 BASE_PURPOSES = (MARKETING, SHARING)
 CONSENT_MODELS = ("opt_out", "opt_in")
+_PHONE = r"\+?[0-9][0-9 ()./-]{3,30}"
+_URL = r"https?://[^\s/]+(/\S*)?"
 
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable, never a secret."""
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    """The controller's postal address, as a consent receipt states it."""
+
+    street: str
+    postal_code: str
+    locality: str
+    country: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,11 @@ class Settings:
     # The SES contact list and topic marketing mail is sent with: an opt-out is mirrored there.
     contact_list: str | None = None
     marketing_topic: str = "marketing"
+    # The controller a consent receipt names (POST /v1/receipts answers 503 until all three are set).
+    controller_address: PostalAddress | None = None
+    controller_phone: str | None = None
+    privacy_policy_url: str | None = None
+    controller_contact: str = "Privacy team"
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -99,6 +117,25 @@ def _purposes(env: Mapping[str, str]) -> tuple[str, ...]:
         if not purpose.replace("_", "").isalnum() or not purpose.isascii() or len(purpose) > 40:
             raise ConfigError(f"CONSENT_PURPOSES holds {purpose!r}: use letters, digits and _ (at most 40)")
     return tuple(dict.fromkeys((*BASE_PURPOSES, *(p.lower() for p in declared))))
+
+
+def _address(env: Mapping[str, str]) -> PostalAddress | None:
+    raw = env.get("CONTROLLER_ADDRESS", "").strip()
+    if not raw:
+        return None
+    parts = [part.strip() for part in raw.split(";")]
+    if len(parts) != 4 or not all(parts) or not re.fullmatch(r"[A-Za-z]{2}", parts[3]):
+        raise ConfigError(
+            "CONTROLLER_ADDRESS must be 'street; postal code; locality; country code (2 letters)'"
+        )
+    return PostalAddress(parts[0], parts[1], parts[2], parts[3].upper())
+
+
+def _matching(env: Mapping[str, str], name: str, pattern: str, meaning: str) -> str | None:
+    raw = env.get(name, "").strip()
+    if raw and not re.fullmatch(pattern, raw):
+        raise ConfigError(f"environment variable {name} must be {meaning}")
+    return raw or None
 
 
 def _calendar(env: Mapping[str, str]) -> str:
@@ -177,6 +214,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         policy_version=env.get("POLICY_VERSION", "").strip() or "unversioned",
         contact_list=env.get("CONTACT_LIST_NAME") or None,
         marketing_topic=env.get("MARKETING_TOPIC", "").strip() or "marketing",
+        controller_address=_address(env),
+        controller_phone=_matching(
+            env, "CONTROLLER_PHONE", _PHONE, "a phone number (digits, +, spaces, ()-./)"
+        ),
+        privacy_policy_url=_matching(env, "PRIVACY_POLICY_URL", _URL, "an http(s) URL"),
+        controller_contact=env.get("CONTROLLER_CONTACT", "").strip() or "Privacy team",
     )
 
 

@@ -81,6 +81,11 @@ def test_every_operation_answers_as_its_spec_says(
         # verification_failed, the same answer as for a wrong code, so the endpoint cannot tell anyone
         # which references exist: "valid data is accepted" cannot hold here by design.
         excluded.append(checks.positive_data_acceptance)
+    if case.method.upper() == "POST" and case.path == "/v1/receipts":
+        # The ledger purposes `consents` may name are the deployment's own (CONSENT_PURPOSES), and an
+        # address whose domain IDNA cannot encode is refused: neither fits a JSON Schema, so data the
+        # schema allows can still be a 400.
+        excluded.append(checks.positive_data_acceptance)
     case.call_and_validate(base_url=stack.api, headers=admin_headers, excluded_checks=excluded, timeout=90)
 
 

@@ -14,6 +14,7 @@ from privacydesk.models.case import Case, RightItem
 from privacydesk.models.clocks import Clocks
 from privacydesk.models.outbox import OutboxItem
 from privacydesk.models.rights import RIGHTS_NEEDING_VERIFICATION, DenialReason, ItemState, Right
+from tests.unit.settings_env import REQUIRED_ENV
 
 REF = "PD-7KQ4-M9XW-C2HT"
 NOW = datetime(2026, 11, 9, 9, 30, tzinfo=UTC)
@@ -84,16 +85,7 @@ REMEDY_WORDS = {
     "pt": "tutela judicial",
 }
 
-SETTINGS = load_settings(
-    {
-        "CASES_TABLE": "cases",
-        "IDEMPOTENCY_TABLE": "idem",
-        "MAIL_BUCKET": "mail",
-        "SENDER_ADDRESS": "privacy@example.com",
-        "TEAM_ADDRESS": "team@example.com",
-        "ORGANISATION_NAME": "Example Ltd",
-    }
-)
+SETTINGS = load_settings(REQUIRED_ENV)
 
 
 def _clocks(right: Right, regime: str) -> Clocks:

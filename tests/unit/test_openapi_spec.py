@@ -27,7 +27,7 @@ PUBLIC = {
     ("POST", "/v1/unsubscribe"),
 }
 # Schema files that describe no request body of the API.
-NOT_BODIES = {"ses_receipt_event", "triage_result", "openapi", "ses_event"}
+NOT_BODIES = {"ses_receipt_event", "triage_result", "openapi", "ses_event", "consent_receipt"}
 ERROR_ENVELOPE = "#/components/schemas/ErrorEnvelope"
 
 

@@ -9,19 +9,23 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from privacydesk.dal import items as it
+from privacydesk.dal import receipt_items as ri
 from privacydesk.dal.consent_store import ConsentStore
 from privacydesk.dal.interface import (
     CaseChange,
     CaseFilter,
     ConcurrentUpdateError,
     PurgeRecord,
+    ReceiptExistsError,
     RepositoryError,
 )
 from privacydesk.dal.table import from_dynamo, to_dynamo
 from privacydesk.models.case import Case
+from privacydesk.models.consent import ConsentChange
 from privacydesk.models.event import CaseEvent
 from privacydesk.models.inbound import InboundRecord
 from privacydesk.models.outbox import OutboxItem, OutboxStatus
+from privacydesk.models.receipt import IssuedReceipt
 from privacydesk.models.verification import Challenge
 
 
@@ -260,6 +264,24 @@ class DynamoCaseRepository(ConsentStore):
         except ConcurrentUpdateError:
             return False
         return True
+
+    def record_receipt(self, receipt: IssuedReceipt, consent: ConsentChange | None, mail: OutboxItem) -> None:
+        """Write a receipt (its guard first), the consents it states and its mail in one transaction."""
+        ops = [self._put_new(ri.guard_to_item(receipt)), self._put_new(ri.receipt_to_item(receipt))]
+        ops += self._consent_ops(consent) if consent else []
+        ops.append(self._put_new(self._outbox_item(mail)))
+        try:
+            self._transact(ops, inbound_first=False)
+        except ConcurrentUpdateError as exc:
+            if exc.reasons and exc.reasons[0] == "ConditionalCheckFailed":
+                raise ReceiptExistsError("a receipt with this id is already stored") from exc
+            raise
+
+    def get_receipt(self, receipt_id: str) -> IssuedReceipt | None:
+        """A stored receipt, found through its guard, or None."""
+        guard = self._get(ri.guard_key(receipt_id))
+        item = self._get(ri.receipt_key(guard["subject"], receipt_id)) if guard else None
+        return ri.item_to_receipt(item) if item else None
 
     def outbox_id_for_sent_message(self, ses_message_id: str) -> str | None:
         """The outbox item an SES message id was sent for, or None."""

@@ -10,6 +10,7 @@ from privacydesk.models.consent import ConsentChange, ConsentEvent, ConsentRecor
 from privacydesk.models.event import CaseEvent, ChainHead
 from privacydesk.models.inbound import InboundRecord
 from privacydesk.models.outbox import OutboxItem
+from privacydesk.models.receipt import IssuedReceipt
 from privacydesk.models.verification import Challenge
 
 
@@ -28,6 +29,10 @@ class ConcurrentUpdateError(RepositoryError):
         super().__init__(message)
         # DynamoDB's cancellation reason for each operation of the transaction, in order.
         self.reasons = tuple(reasons)
+
+
+class ReceiptExistsError(RepositoryError):
+    """A receipt with this id is already stored: nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -211,4 +216,12 @@ class CaseRepository(Protocol):
 
     def consent_page(self, after: str | None, limit: int) -> tuple[list[ConsentRecord], str | None]:
         """Subjects' projections in subject-id order, a page at a time, and the cursor for the next page."""
+        ...
+
+    def record_receipt(self, receipt: IssuedReceipt, consent: ConsentChange | None, mail: OutboxItem) -> None:
+        """Write a receipt, the consents it states and its mail at once (ReceiptExistsError: id taken)."""
+        ...
+
+    def get_receipt(self, receipt_id: str) -> IssuedReceipt | None:
+        """A stored receipt, or None."""
         ...

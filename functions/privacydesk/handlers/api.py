@@ -11,7 +11,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from privacydesk.config import get_settings
 from privacydesk.dal.interface import ConcurrentUpdateError, RepositoryError
-from privacydesk.handlers import routes_admin, routes_consent, routes_public, routes_unsubscribe
+from privacydesk.handlers import (
+    routes_admin,
+    routes_consent,
+    routes_public,
+    routes_receipts,
+    routes_unsubscribe,
+)
 from privacydesk.handlers.edge import ApiError, body, error_response
 from privacydesk.integrations.aws import client
 from privacydesk.integrations.failure_queue import FailureQueue
@@ -44,6 +50,7 @@ app.include_router(routes_public.router)
 app.include_router(routes_admin.router)
 app.include_router(routes_consent.router)
 app.include_router(routes_unsubscribe.router)
+app.include_router(routes_receipts.router)
 
 
 @app.post("/v1/reprocess")

@@ -37,6 +37,9 @@ LOCAL_PARAMETERS = {
     "TeamAddress": "privacy-team@example.com",
     "MailDomain": "example.com",
     "OrganisationName": "Example Ltd privacy team",
+    "ControllerAddress": "1 Example Street; EC1A 1BB; London; GB",
+    "ControllerPhone": "+44 20 7946 0000",
+    "PrivacyPolicyUrl": "https://example.com/privacy/{version}",
     # Replaced by the address the HTTP gateway actually binds when the stack starts.
     "PublicBaseUrl": "http://127.0.0.1:8080",
     # The local SES contact list marketing opt-outs are mirrored to (created when the stack starts).
