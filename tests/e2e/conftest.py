@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -104,14 +105,18 @@ def running_stack(folder: Path, *, samples: bool = True) -> Iterator[RunningStac
         stderr=subprocess.STDOUT,
         text=True,
     )
+    # Read as it comes: a full pipe would block whichever of the stack's threads writes next.
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout or []), daemon=True)
+    reader.start()
     stack_file = folder / ".privacydesk" / "stack.json"
     deadline = time.monotonic() + 120
     while not stack_file.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
     if not stack_file.exists():
         process.kill()
-        output = process.stdout.read() if process.stdout else ""
-        pytest.fail(f"privacydesk run did not start:\n{output[-3000:]}")
+        reader.join(timeout=10)
+        pytest.fail(f"privacydesk run did not start:\n{''.join(lines)[-3000:]}")
     info = json.loads(stack_file.read_text())
     yield RunningStack(
         folder=folder,
@@ -124,10 +129,13 @@ def running_stack(folder: Path, *, samples: bool = True) -> Iterator[RunningStac
     process.send_signal(signal.SIGINT)
     try:
         # Generous: a stack whose tables grew large (the spec run) takes a while to finish its last writes.
-        output, _ = process.communicate(timeout=150)
+        process.wait(timeout=150)
     except subprocess.TimeoutExpired:
         process.kill()
-        pytest.fail("privacydesk run did not stop on SIGINT")
+        reader.join(timeout=10)
+        pytest.fail(f"privacydesk run did not stop on SIGINT; its last output:\n{''.join(lines)[-3000:]}")
+    reader.join(timeout=10)
+    output = "".join(lines)
     assert process.returncode == 0, output[-3000:]
     assert "stopped." in output
     assert not stack_file.exists()

@@ -237,6 +237,13 @@ def test_the_consent_routes_answer_as_the_spec_says_with_real_data(
     ).json()
     [token] = parse_qs(urlsplit(links["url"]).query)["token"]
     call(api, {}, "GET", "/v1/unsubscribe", {200}, query={"token": token})
-    call(api, {}, "GET", "/v1/unsubscribe", {400}, query={"token": token[:-1]})
+    call(
+        api,
+        {},
+        "GET",
+        "/v1/unsubscribe",
+        {404},
+        query={"token": token[:-1] + ("A" if token[-1] != "A" else "B")},
+    )
     call(api, {}, "POST", "/v1/unsubscribe", {200}, query={"token": token})
     call(api, {}, "POST", "/v1/unsubscribe", {200}, query={"token": token})

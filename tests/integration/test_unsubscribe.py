@@ -140,7 +140,8 @@ def test_a_forged_or_altered_link_is_refused_and_changes_nothing(
     }[tamper]
     for method in ("GET", "POST"):
         response = desk.api(method, f"/v1/unsubscribe?token={forged}", ONE_CLICK, FORM)
-        assert response["statusCode"] == 400
+        # A link of the right shape the desk never issued is unknown; anything else is malformed
+        assert response["statusCode"] == (400 if tamper == "shape" else 404)
     assert purposes(lookup(desk, RECIPIENT))["marketing_email"] == "no_record"
     assert cases_of(desk, "one_click") == []
 

@@ -9,7 +9,13 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from privacydesk.handlers.edge import MAX_BODY_BYTES, ApiError, body, query, request_context
 from privacydesk.handlers.ports import desk_ports
 from privacydesk.logic.render import render_page
-from privacydesk.logic.unsubscribe import UnsubscribeError, issue_links, read_token, unsubscribe
+from privacydesk.logic.unsubscribe import (
+    UnknownLinkError,
+    UnsubscribeError,
+    issue_links,
+    read_token,
+    unsubscribe,
+)
 from privacydesk.models.consent import MARKETING, SHARING
 
 router = Router()
@@ -41,6 +47,8 @@ def confirm_page() -> Response[str]:
     ports = desk_ports()
     try:
         _, purpose, _ = read_token(token, ports)
+    except UnknownLinkError as exc:
+        raise ApiError(404, "not_found", str(exc)) from exc
     except UnsubscribeError as exc:
         raise ApiError(400, "bad_request", str(exc)) from exc
     return _page(done=False, purpose=purpose, ref=None)
@@ -56,6 +64,8 @@ def one_click() -> Response[str]:
     request_id = request_context(event).get("requestId") or ""
     try:
         done = unsubscribe(_token(), desk_ports(), request_id=request_id)
+    except UnknownLinkError as exc:
+        raise ApiError(404, "not_found", str(exc)) from exc
     except UnsubscribeError as exc:
         raise ApiError(400, "bad_request", str(exc)) from exc
     return _page(done=True, purpose=done.purpose, ref=done.ref)

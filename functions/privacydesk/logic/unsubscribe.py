@@ -38,7 +38,11 @@ _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class UnsubscribeError(ValueError):
-    """A link that is malformed, forged, or for a purpose links cannot withdraw (no personal data)."""
+    """A link that is malformed, or for a purpose links cannot withdraw (no personal data)."""
+
+
+class UnknownLinkError(UnsubscribeError):
+    """A well-formed link the desk never issued (forged, or for a subject it does not know)."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def read_token(token: str, ports: DeskPorts) -> tuple[str, str, str]:
         raise UnsubscribeError("this unsubscribe link is malformed")
     payload = f"{match['subject']}.{match['code']}.{match['lang']}"
     if not hmac.compare_digest(match["sig"], _sign(ports.ledger_key(), payload)):
-        raise UnsubscribeError("this unsubscribe link is not one of ours")
+        raise UnknownLinkError("this unsubscribe link is not one of ours")
     purpose = next(p for p, code in _CODES.items() if code == match["code"])
     return match["subject"], purpose, match["lang"]
 
@@ -96,7 +100,7 @@ def unsubscribe(token: str, ports: DeskPorts, *, request_id: str) -> Unsubscribe
     for _ in range(_TRIES):
         record = ports.repo.get_consent(subject)
         if record is None:
-            raise UnsubscribeError("this unsubscribe link is not known here")
+            raise UnknownLinkError("this unsubscribe link is not known here")
         state = record.purposes.get(purpose)
         if state is not None and not state.granted:
             return Unsubscribed(purpose, None)

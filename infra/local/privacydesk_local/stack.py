@@ -45,6 +45,7 @@ LOCAL_PARAMETERS = {
     # The local SES contact list marketing opt-outs are mirrored to (created when the stack starts).
     "ContactListName": "privacydesk-local-contacts",
 }
+_SLOW_STOP_SECONDS = 5.0
 _FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -315,11 +316,15 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stop every part, newest first, then moto; stack.json goes, so no command finds a dead stack."""
-        for part in reversed(self._parts):
-            part.stop()
-        self._parts.clear()
         (self.config.state_dir / "stack.json").unlink(missing_ok=True)
-        self._moto.stop()
+        for part in [*reversed(self._parts), self._moto]:
+            started = time.monotonic()
+            part.stop()
+            took = time.monotonic() - started
+            if took > _SLOW_STOP_SECONDS:
+                # Said, not hidden: a stop that drags is what the next person debugging it needs to see.
+                print(f"  stopping {type(part).__name__} took {took:.0f} s", flush=True)
+        self._parts.clear()
         reset_caches()
 
 
