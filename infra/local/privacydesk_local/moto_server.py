@@ -13,6 +13,8 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from privacydesk_local.moto_patches import light_transactions
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -34,6 +36,7 @@ class MotoServer:
     def __init__(self, host: str, port: int) -> None:
         # moto logs every request line at INFO; the stack's own output is what a newcomer reads.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        light_transactions()
         app = _Serialised(DomainDispatcherApplication(create_backend_app))
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=MotoRequestHandler
