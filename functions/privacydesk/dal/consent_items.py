@@ -81,15 +81,7 @@ def event_to_item(event: ConsentEvent) -> Item:
         "pk": f"SUBJECT#{event.subject}",
         "sk": event_sk(event.seq),
         "entity": "consent_event",
-        "subject": event.subject,
-        "seq": event.seq,
-        "at": event.at.isoformat(),
-        "purpose": event.purpose,
-        "granted": event.granted,
-        "source": event.source.value,
-        "policy_version": event.policy_version,
-        "evidence": event.evidence,
-        "prev_hash": event.prev_hash,
+        **event.content(),
         "hash": event.hash,
     }
 

@@ -9,17 +9,9 @@ from privacydesk.models.consent import ConsentEvent
 
 def consent_event_view(event: ConsentEvent) -> dict[str, Any]:
     """One link of a subject's consent chain."""
-    return {
-        "seq": event.seq,
-        "at": event.at.isoformat(),
-        "purpose": event.purpose,
-        "granted": event.granted,
-        "source": event.source.value,
-        "policy_version": event.policy_version,
-        "evidence": event.evidence,
-        "prev_hash": event.prev_hash,
-        "hash": event.hash,
-    }
+    # The subject id is the page's or the export line's, not repeated per event.
+    content = {name: value for name, value in event.content().items() if name != "subject"}
+    return {**content, "hash": event.hash}
 
 
 def report_view(report: LedgerReport) -> dict[str, Any]:

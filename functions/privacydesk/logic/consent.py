@@ -47,19 +47,7 @@ def subject_id(key: bytes, address: str) -> str:
 
 def consent_hash(event: ConsentEvent) -> str:
     """The SHA-256 of an event's canonical JSON (everything but its own hash)."""
-    return canonical_sha256(
-        {
-            "subject": event.subject,
-            "seq": event.seq,
-            "at": event.at.isoformat(),
-            "purpose": event.purpose,
-            "granted": event.granted,
-            "source": event.source.value,
-            "policy_version": event.policy_version,
-            "evidence": event.evidence,
-            "prev_hash": event.prev_hash,
-        }
-    )
+    return canonical_sha256(event.content())
 
 
 @dataclass(frozen=True)

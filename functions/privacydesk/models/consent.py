@@ -38,6 +38,20 @@ class ConsentEvent:
     prev_hash: str = ""
     hash: str = ""
 
+    def content(self) -> dict[str, Any]:
+        """What the event's hash covers, as JSON values: everything but the hash itself."""
+        return {
+            "subject": self.subject,
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "purpose": self.purpose,
+            "granted": self.granted,
+            "source": self.source.value,
+            "policy_version": self.policy_version,
+            "evidence": self.evidence,
+            "prev_hash": self.prev_hash,
+        }
+
 
 @dataclass(frozen=True)
 class PurposeState:
