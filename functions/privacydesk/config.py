@@ -75,6 +75,15 @@ class Settings:
     controller_phone: str | None = None
     privacy_policy_url: str | None = None
     controller_contact: str = "Privacy team"
+    # Advance notice before sharing: the least number of days between declaring and sharing.
+    notice_min_days: int = 30
+    # Notices per second across every sender; 0: half the SES account's maximum send rate, read at start.
+    notice_send_rate: float = 0.0
+    # How many notice senders SQS runs at once (the event source's MaximumConcurrency): each takes its share.
+    notice_senders: int = 2
+    notice_queue_url: str | None = None
+    notice_plan_queue_url: str | None = None
+    disclosure_bucket: str | None = None
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -171,6 +180,17 @@ def _retention(env: Mapping[str, str]) -> int:
     return months
 
 
+def _rate(env: Mapping[str, str]) -> float:
+    raw = env.get("NOTICE_SEND_RATE", "").strip() or "0"
+    try:
+        rate = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"NOTICE_SEND_RATE must be a number of mails per second, got {raw!r}") from exc
+    if not 0 <= rate <= 10_000:
+        raise ConfigError(f"NOTICE_SEND_RATE must be between 0 (read from SES) and 10000, got {rate}")
+    return rate
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build and validate settings from an environment mapping."""
     regime = env.get("DEFAULT_REGIME", "gdpr").strip()
@@ -220,6 +240,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         ),
         privacy_policy_url=_matching(env, "PRIVACY_POLICY_URL", _URL, "an http(s) URL"),
         controller_contact=env.get("CONTROLLER_CONTACT", "").strip() or "Privacy team",
+        notice_min_days=_positive_int(env, "NOTICE_MIN_DAYS", 30),
+        notice_send_rate=_rate(env),
+        notice_senders=_positive_int(env, "NOTICE_SENDERS", 2),
+        notice_queue_url=env.get("NOTICE_QUEUE_URL") or None,
+        notice_plan_queue_url=env.get("NOTICE_PLAN_QUEUE_URL") or None,
+        disclosure_bucket=env.get("DISCLOSURE_BUCKET") or None,
     )
 
 

@@ -21,6 +21,7 @@ RESOURCE_STAR_ACTIONS: Mapping[str, str] = {
     "xray:PutTraceSegments": "X-Ray trace upload has no resource type; Tracing: Active needs it.",
     "xray:PutTelemetryRecords": "X-Ray telemetry upload has no resource type; Tracing: Active needs it.",
     "cloudwatch:PutMetricData": "Metrics have no resource type; narrow it with the cloudwatch:namespace key.",
+    "ses:GetSendQuota": "The account's sending quota has no resource type; notice senders pace under it.",
 }
 
 # AWS managed policies a role may carry, each because SAM attaches it and it cannot be narrowed further.
@@ -28,6 +29,7 @@ AWS_MANAGED_POLICIES: Mapping[str, str] = {
     "service-role/AWSLambdaBasicExecutionRole": "SAM adds it to every function role to write its logs.",
     "AWSXrayWriteOnlyAccess": "SAM adds it for Tracing: Active; its X-Ray actions have no resource type.",
     "service-role/AWSLambdaDynamoDBExecutionRole": "SAM adds it for a DynamoDB stream event to read it.",
+    "service-role/AWSLambdaSQSQueueExecutionRole": "SAM adds it for an SQS event to receive and delete.",
 }
 
 # Service principals that invoke Lambda asynchronously, so failures need an OnFailure destination.

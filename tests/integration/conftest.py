@@ -94,6 +94,52 @@ class Desk:
             total += found
         return total
 
+    def run_notices(self, *, send: bool = True, duplicate: bool = False, seconds_left: float = 900.0) -> None:
+        """Run the notice planner, then the senders, until their queues are empty (as SQS triggers would).
+
+        `duplicate` hands every batch to the sender twice (SQS delivers at least once); `seconds_left` is
+        what each planning run is told it has left.
+        """
+        from privacydesk.handlers import notice_planner, notice_sender  # noqa: PLC0415
+
+        planning = LocalContext("NoticePlannerFunction", timeout_ms=int(seconds_left * 1000))
+        while self._deliver(
+            "NoticePlanQueue", 1, lambda event: notice_planner.lambda_handler(event, planning)
+        ):
+            pass
+        while send and self._deliver(
+            "NoticeQueue",
+            10,
+            lambda event: [
+                notice_sender.lambda_handler(event, LocalContext("NoticeSenderFunction"))
+                for _ in range(2 if duplicate else 1)
+            ][-1],
+        ):
+            pass
+
+    def _deliver(self, queue: str, batch: int, handler: Any) -> int:
+        """One receive of an SQS event source: failed items (batchItemFailures) come back at once."""
+        sqs = self.session.client("sqs")
+        url = self.resources.queues[queue]
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch).get("Messages", [])
+        if not received:
+            return 0
+        event = {
+            "Records": [
+                {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
+                for m in received
+            ]
+        }
+        failed = {f["itemIdentifier"] for f in (handler(event) or {}).get("batchItemFailures", [])}
+        for message in received:
+            if message["MessageId"] in failed:
+                sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return len(received)
+
     def _poller(self, handler: Any, function: str = "SenderFunction") -> StreamPoller:
         # One poller per function, each reading the whole stream through its own filters (as Lambda does).
         pollers: dict[str, StreamPoller] = self.__dict__.setdefault("_pollers", {})

@@ -34,12 +34,13 @@ class FakeClock:
 
 def patch_clock(monkeypatch: pytest.MonkeyPatch, start: datetime = START) -> FakeClock:
     """Give every handler's use cases a fake clock; the cached ports are rebuilt around it."""
-    from privacydesk.handlers import inbound_email, ports  # noqa: PLC0415 - after the desk's environment
+    from privacydesk.handlers import inbound_email, notice_ports, ports  # noqa: PLC0415 - after the env
 
     fake = FakeClock(start)
     for module in _CLOCK_USERS:
         monkeypatch.setattr(f"{module}.system_clock", fake)
     ports.desk_ports.cache_clear()
+    notice_ports.notice_ports.cache_clear()
     inbound_email._intake.cache_clear()
     return fake
 

@@ -39,6 +39,7 @@ def record_to_item(record: ConsentRecord, version: int) -> Item:
         "entity": CONSENT_STATE,
         "subject": record.subject,
         "address": record.address,
+        "language": record.language,
         "purposes": {
             purpose: {
                 "granted": state.granted,
@@ -72,6 +73,7 @@ def item_to_record(item: Item) -> ConsentRecord:
         },
         chain=ChainHead(int(item["chain_seq"]), item["chain_hash"]),
         version=int(item["version"]),
+        language=item.get("language", ""),
     )
 
 

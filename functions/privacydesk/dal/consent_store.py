@@ -4,12 +4,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from privacydesk.dal import consent_items as ci
-from privacydesk.dal.interface import RepositoryError
 from privacydesk.dal.table import Table, from_dynamo, to_dynamo
 from privacydesk.models.consent import ConsentChange, ConsentEvent, ConsentRecord
-
-_BATCH_GET = 100
-_BATCH_TRIES = 5
 
 
 class ConsentStore(Table):
@@ -26,22 +22,9 @@ class ConsentStore(Table):
 
     def consent_records(self, subjects: Sequence[str]) -> dict[str, ConsentRecord]:
         """The projections of many subjects (100 per call); subjects with none are left out."""
-        found: dict[str, ConsentRecord] = {}
         unique = list(dict.fromkeys(subjects))
-        for start in range(0, len(unique), _BATCH_GET):
-            keys = [to_dynamo(ci.subject_key(s)) for s in unique[start : start + _BATCH_GET]]
-            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
-            for _ in range(_BATCH_TRIES):
-                response = self._call("batch_get_item", RequestItems=request)
-                for raw in response.get("Responses", {}).get(self._table, []):
-                    record = ci.item_to_record(from_dynamo(raw))
-                    found[record.subject] = record
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-            if request:
-                raise RepositoryError("batch_get_item left keys unprocessed after retries")
-        return found
+        records = [ci.item_to_record(i) for i in self._batch_get([ci.subject_key(s) for s in unique])]
+        return {record.subject: record for record in records}
 
     def record_consent(self, change: ConsentChange) -> None:
         """Write one subject's new events and projection atomically (ConcurrentUpdateError if it moved)."""

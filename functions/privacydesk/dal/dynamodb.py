@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from privacydesk.dal import items as it
 from privacydesk.dal import receipt_items as ri
 from privacydesk.dal.consent_store import ConsentStore
+from privacydesk.dal.disclosure_store import DisclosureStore
 from privacydesk.dal.interface import (
     CaseChange,
     CaseFilter,
@@ -29,7 +30,7 @@ from privacydesk.models.receipt import IssuedReceipt
 from privacydesk.models.verification import Challenge
 
 
-class DynamoCaseRepository(ConsentStore):
+class DynamoCaseRepository(ConsentStore, DisclosureStore):
     """Cases, timelines, outbox and inbound log in one table; every write is conditional."""
 
     def __init__(
@@ -447,15 +448,6 @@ class DynamoCaseRepository(ConsentStore):
         """What is left of a purged case, or None."""
         item = self._get(it.purge_key(ref))
         return it.item_to_purge_record(item) if item else None
-
-    def _write_batch(self, requests: list[dict[str, Any]]) -> None:
-        pending = {self._table: requests}
-        for _ in range(5):
-            response = self._call("batch_write_item", RequestItems=pending)
-            pending = response.get("UnprocessedItems") or {}
-            if not pending:
-                return
-        raise RepositoryError("batch_write_item left unprocessed items after 5 tries")
 
     def _listing(
         self,

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from privacydesk.models.case import Case
 from privacydesk.models.consent import ConsentChange, ConsentEvent, ConsentRecord
+from privacydesk.models.disclosure import Disclosure, NoticeSend, NoticeState, Recipient
 from privacydesk.models.event import CaseEvent, ChainHead
 from privacydesk.models.inbound import InboundRecord
 from privacydesk.models.outbox import OutboxItem
@@ -224,4 +225,76 @@ class CaseRepository(Protocol):
 
     def get_receipt(self, receipt_id: str) -> IssuedReceipt | None:
         """A stored receipt, or None."""
+        ...
+
+
+class DisclosureRepository(Protocol):
+    """Planned disclosures, the people told about them, and what each notice became."""
+
+    def create_disclosure(self, disclosure: Disclosure, events: Sequence[CaseEvent]) -> None:
+        """Write a new declaration with its first audit events (ConcurrentUpdateError if the id exists)."""
+        ...
+
+    def get_disclosure(self, disclosure_id: str) -> Disclosure | None:
+        """A declaration with its counters, or None."""
+        ...
+
+    def list_disclosures(self, limit: int) -> list[Disclosure]:
+        """The most recently declared first."""
+        ...
+
+    def disclosure_events(self, disclosure_id: str) -> list[CaseEvent]:
+        """A disclosure's audit trail in chain order."""
+        ...
+
+    def save_disclosure(self, disclosure: Disclosure, events: Sequence[CaseEvent] = ()) -> Disclosure:
+        """Move status, cursor and owned counts if the stored version is still `disclosure.version`."""
+        ...
+
+    def add_counts(self, disclosure_id: str, **deltas: int) -> None:
+        """Add to the counters the sender and the SES events own."""
+        ...
+
+    def put_recipients(self, recipients: Sequence[Recipient]) -> None:
+        """Write recipients in batches (a repeated page writes the same items again)."""
+        ...
+
+    def get_recipients(self, disclosure_id: str, subjects: Sequence[str]) -> dict[str, Recipient]:
+        """The recipients of these subjects; unknown subjects are left out."""
+        ...
+
+    def recipient_page(self, disclosure_id: str, after: str | None, limit: int) -> list[Recipient]:
+        """Recipients in subject order, after the subject `after`."""
+        ...
+
+    def notices_between(self, disclosure_id: str, after: str | None, last: str) -> dict[str, NoticeSend]:
+        """The notices of subjects after `after` up to `last` included."""
+        ...
+
+    def get_notice(self, disclosure_id: str, subject: str) -> NoticeSend | None:
+        """One person's notice item, or None."""
+        ...
+
+    def claim_notice(self, disclosure_id: str, subject: str, now: datetime, stale_before: datetime) -> bool:
+        """Take one person's notice to send; False if it is sent, failed, or claimed by a live sender."""
+        ...
+
+    def finish_notice(
+        self,
+        disclosure_id: str,
+        subject: str,
+        state: NoticeState,
+        *,
+        sent_at: datetime | None = None,
+        ses_message_id: str | None = None,
+    ) -> bool:
+        """Move a claimed notice to sent, failed, expired or retry; False if the claim was lost."""
+        ...
+
+    def notice_delivery(self, disclosure_id: str, subject: str, delivery: str) -> bool:
+        """Record what SES reported on a sent notice; True only the first time it became undelivered."""
+        ...
+
+    def record_objection(self, disclosure_id: str, subject: str, at: datetime, *, late: bool) -> bool:
+        """Note that this person objected (before or after the date); True the first time only."""
         ...

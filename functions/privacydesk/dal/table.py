@@ -9,6 +9,8 @@ from privacydesk.dal.interface import ConcurrentUpdateError, DuplicateInboundErr
 
 Item = dict[str, Any]
 
+_BATCH_GET = 100
+_BATCH_TRIES = 5
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -55,6 +57,32 @@ class Table:
             if inbound_first and reasons and reasons[0] == "ConditionalCheckFailed":
                 raise DuplicateInboundError("inbound message already processed") from exc
             raise ConcurrentUpdateError(f"transaction cancelled: {reasons}", reasons) from exc
+
+    def _write_batch(self, requests: list[dict[str, Any]]) -> None:
+        """BatchWriteItem of up to 25 requests, retrying what DynamoDB left unprocessed."""
+        pending = {self._table: requests}
+        for _ in range(_BATCH_TRIES):
+            response = self._call("batch_write_item", RequestItems=pending)
+            pending = response.get("UnprocessedItems") or {}
+            if not pending:
+                return
+        raise RepositoryError("batch_write_item left unprocessed items after retries")
+
+    def _batch_get(self, keys: list[Item]) -> list[Item]:
+        """The items at these keys (100 per call, consistent); missing ones are left out."""
+        found: list[Item] = []
+        for start in range(0, len(keys), _BATCH_GET):
+            page = [to_dynamo(k) for k in keys[start : start + _BATCH_GET]]
+            request: dict[str, Any] = {self._table: {"Keys": page, "ConsistentRead": True}}
+            for _ in range(_BATCH_TRIES):
+                response = self._call("batch_get_item", RequestItems=request)
+                found += [from_dynamo(raw) for raw in response.get("Responses", {}).get(self._table, [])]
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+            if request:
+                raise RepositoryError("batch_get_item left keys unprocessed after retries")
+        return found
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         try:

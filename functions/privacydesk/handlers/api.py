@@ -14,6 +14,7 @@ from privacydesk.dal.interface import ConcurrentUpdateError, RepositoryError
 from privacydesk.handlers import (
     routes_admin,
     routes_consent,
+    routes_disclosures,
     routes_public,
     routes_receipts,
     routes_unsubscribe,
@@ -51,6 +52,7 @@ app.include_router(routes_admin.router)
 app.include_router(routes_consent.router)
 app.include_router(routes_unsubscribe.router)
 app.include_router(routes_receipts.router)
+app.include_router(routes_disclosures.router)
 
 
 @app.post("/v1/reprocess")

@@ -65,3 +65,11 @@ def request_context(event: BaseProxyEvent) -> dict[str, Any]:
     """API Gateway's requestContext (request id, and the IAM caller on admin routes)."""
     context: dict[str, Any] = event.raw_event.get("requestContext") or {}
     return context
+
+
+def team_actor(event: BaseProxyEvent) -> str:
+    """The privacy-team member calling an admin route, as audit trails name them."""
+    # IAM names the caller in AWS; the local stack's bearer token stands for one local admin.
+    identity = request_context(event).get("identity") or {}
+    caller = identity.get("userArn") or identity.get("caller") or "local-admin"
+    return f"team:{caller.rsplit('/', 1)[-1]}"

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from privacydesk.config import REGIMES
 from privacydesk.dal.interface import CaseFilter
-from privacydesk.handlers.edge import ApiError, body, query, request_context
+from privacydesk.handlers.edge import ApiError, body, query, team_actor
 from privacydesk.handlers.ports import desk_ports, evidence_store
 from privacydesk.handlers.views import case_view, event_view, inbound_view, outbox_view
 from privacydesk.logic import case_actions
@@ -188,7 +188,4 @@ def _limit(raw: str | None) -> int:
 
 
 def _actor() -> str:
-    # IAM names the caller in AWS; the local stack's bearer token stands for one local admin.
-    identity = request_context(router.current_event).get("identity") or {}
-    caller = identity.get("userArn") or identity.get("caller") or "local-admin"
-    return f"team:{caller.rsplit('/', 1)[-1]}"
+    return team_actor(router.current_event)

@@ -38,7 +38,12 @@ def record() -> dict[str, Any]:
     decisions = consent_ledger.decisions_of(data["purpose"], data["granted"], data["source"])
     answer = _ledger(
         lambda: consent_ledger.record(
-            data["email"], decisions, ports, evidence=evidence, policy_version=data.get("policy_version")
+            data["email"],
+            decisions,
+            ports,
+            evidence=evidence,
+            policy_version=data.get("policy_version"),
+            language=data.get("language", ""),
         )
     )
     return consent_view(answer)

@@ -1,4 +1,4 @@
-"""EventBridge Scheduler jobs: the outbox sweep, scheduled case work, the digest, anchors, the purge."""
+"""EventBridge Scheduler jobs: outbox sweep, case work, digest, anchors, purge, closing disclosures."""
 
 from collections.abc import Callable
 from dataclasses import replace
@@ -9,24 +9,28 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from privacydesk.config import get_settings
+from privacydesk.handlers.notice_ports import notice_ports
 from privacydesk.handlers.ports import desk_ports, mail_store
 from privacydesk.handlers.sender import send_ports
 from privacydesk.logic.case_actions import DeskPorts
+from privacydesk.logic.close_disclosure import close_due
 from privacydesk.logic.housekeeping import anchor_chains, purge_expired, sweep_outbox
 from privacydesk.logic.scheduled_work import run_due_work, send_digest
 from privacydesk.logic.send_outbox import SendPorts
 from privacydesk.observability import logger, metrics, tracer
 
-Job = Callable[[DeskPorts, SendPorts], int]
+# A job gets the desk's and the sender's ports, and how many seconds its run has left.
+Job = Callable[[DeskPorts, SendPorts, Callable[[], float]], int]
 JOBS: dict[str, Job] = {
-    "sweep": lambda desk, send: sweep_outbox(send),
-    "work": lambda desk, send: run_due_work(desk),
-    "digest": lambda desk, send: send_digest(desk),
-    "anchor": lambda desk, send: anchor_chains(desk),
-    "purge": lambda desk, send: purge_expired(desk, mail_store()),
+    "sweep": lambda desk, send, left: sweep_outbox(send),
+    "work": lambda desk, send, left: run_due_work(desk),
+    "digest": lambda desk, send, left: send_digest(desk),
+    "anchor": lambda desk, send, left: anchor_chains(desk),
+    "purge": lambda desk, send, left: purge_expired(desk, mail_store()),
+    "disclosures": lambda desk, send, left: close_due(replace(notice_ports(), desk=desk), seconds_left=left),
 }
 # What `privacydesk tick` runs, in this order: case work queues mail the sweep then sends.
-EVERYTHING = ("work", "digest", "sweep", "anchor", "purge")
+EVERYTHING = ("work", "digest", "sweep", "anchor", "purge", "disclosures")
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -45,7 +49,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         desk, send = replace(desk, clock=lambda: requested), replace(send, clock=lambda: requested)
     counts = {}
     for name in names:
-        counts[name] = JOBS[str(name)](desk, send)
+        counts[name] = JOBS[str(name)](desk, send, lambda: context.get_remaining_time_in_millis() / 1000)
         logger.info("housekeeping job done", extra={"job": name, "count": counts[name]})
         metrics.add_metric(name=f"housekeeping_{name}", unit=MetricUnit.Count, value=counts[name])
     if job == "all":

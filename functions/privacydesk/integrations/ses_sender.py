@@ -64,11 +64,11 @@ class SesSender:
         self._sleep = sleep or (lambda seconds: time.sleep(seconds))  # noqa: PLW0108
         self._throttle_tries = throttle_tries
 
-    def send_raw(self, raw: bytes, outbox_id: str) -> str:
-        """Send one message and return the SES message id; delivery events carry the outbox id back."""
+    def send_raw(self, raw: bytes, outbox_id: str, *, tag: str = "outbox_id") -> str:
+        """Send one message and return the SES message id; delivery events carry the `tag` back."""
         kwargs: dict[str, Any] = {
             "Content": {"Raw": {"Data": raw}},
-            "EmailTags": [{"Name": "outbox_id", "Value": outbox_id[:256]}],
+            "EmailTags": [{"Name": tag, "Value": outbox_id[:256]}],
         }
         if self._configuration_set:
             kwargs["ConfigurationSetName"] = self._configuration_set

@@ -78,18 +78,23 @@ def event_hash(event: CaseEvent) -> str:
 
 def chain_events(case: Case, events: Sequence[CaseEvent]) -> tuple[Case, tuple[CaseEvent, ...]]:
     """Number and link new events after the case's chain head; the case comes back with the new head."""
-    if not events:
-        return case, ()
+    head, chained = link_events(case.chain, case.ref, events)
+    return replace(case, chain=head), chained
+
+
+def link_events(
+    head: ChainHead, ref: str, events: Sequence[CaseEvent]
+) -> tuple[ChainHead, tuple[CaseEvent, ...]]:
+    """Number and link events after `head` in the chain of `ref` (a case or a disclosure)."""
     chained: list[CaseEvent] = []
-    head = case.chain
     for event in events:
-        if event.case_ref != case.ref:
+        if event.case_ref != ref:
             raise ValueError("an event for another case cannot join this chain")
         linked = replace(event, seq=head.seq + 1, prev_hash=head.hash, hash="")
         linked = replace(linked, hash=event_hash(linked))
         chained.append(linked)
         head = ChainHead(seq=linked.seq, hash=linked.hash)
-    return replace(case, chain=head), tuple(chained)
+    return head, tuple(chained)
 
 
 class Link(Protocol):

@@ -69,6 +69,7 @@ def record_decisions(
     evidence: dict[str, Any],
     now: datetime,
     purposes: Iterable[str],
+    language: str = "",
 ) -> ConsentChange:
     """Append one chained event per decision and move the projection with them (written together)."""
     known = set(purposes)
@@ -103,7 +104,9 @@ def record_decisions(
         head = ChainHead(event.seq, event.hash)
         states[decision.purpose] = PurposeState(decision.granted, now, decision.source, event.seq)
     # The address as the person last gave it is the one mail goes to (the subject id is the same).
-    moved = replace(current, address=given, purposes=states, chain=head)
+    moved = replace(
+        current, address=given, purposes=states, chain=head, language=language or current.language
+    )
     return ConsentChange(moved, current.version, tuple(events))
 
 

@@ -92,6 +92,7 @@ def record(
     *,
     evidence: dict[str, Any],
     policy_version: str | None = None,
+    language: str = "",
 ) -> ConsentAnswer:
     """Append decisions to the person's ledger (a grant from a sign-up form, an admin's correction...)."""
     subject = subject_id(ports.ledger_key(), address)
@@ -105,6 +106,7 @@ def record(
             evidence=evidence,
             now=ports.clock(),
             purposes=ports.settings.purposes,
+            language=language,
         )
         try:
             ports.repo.record_consent(change)

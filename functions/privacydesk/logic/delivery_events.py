@@ -4,8 +4,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from privacydesk.dal.interface import CaseChange, ConcurrentUpdateError
+from privacydesk.dal.interface import CaseChange, ConcurrentUpdateError, DisclosureRepository
 from privacydesk.logic.audit_chain import chain_events
+from privacydesk.logic.send_notices import TAG as NOTICE_TAG
 from privacydesk.logic.send_outbox import SendPorts
 from privacydesk.logic.team_mail import team_alert
 from privacydesk.models.event import CaseEvent
@@ -61,12 +62,17 @@ class _SesEvent:
         return _DELIVERY[self.kind]
 
 
-def record_delivery(event: dict[str, Any], ports: SendPorts) -> DeliveryResult:
+def record_delivery(
+    event: dict[str, Any], ports: SendPorts, notices: DisclosureRepository | None = None
+) -> DeliveryResult:
     """Record one SES event on its outbox item and case, once; a permanent bounce of a notice escalates."""
     kind = str(event["eventType"])
     if kind not in _DELIVERY:
         return DeliveryResult("ignored: not tracked", None)
     mail = event["mail"]
+    notice = (mail.get("tags") or {}).get(NOTICE_TAG) or []
+    if notice and notices is not None:
+        return _notice_delivery(str(notice[0]), _DELIVERY[kind], notices)
     message_id = str(mail["messageId"])
     outbox_id = _outbox_id(mail, message_id, ports)
     if outbox_id is None:
@@ -91,6 +97,16 @@ def record_delivery(event: dict[str, Any], ports: SendPorts) -> DeliveryResult:
             continue
         return DeliveryResult(ses.delivery, outbox_id)
     raise ConcurrentUpdateError("the mail or its case kept changing while the event was recorded")
+
+
+def _notice_delivery(tag: str, delivery: str, notices: DisclosureRepository) -> DeliveryResult:
+    disclosure_id, _, subject = tag.rpartition(".")
+    if delivery == "sent" or not disclosure_id:
+        return DeliveryResult("ignored: notice sent" if disclosure_id else "ignored: bad notice tag", None)
+    # A notice that did not arrive leaves its person off the shareable list: the close reads it here.
+    if notices.notice_delivery(disclosure_id, subject, delivery):
+        notices.add_counts(disclosure_id, bounced=1)
+    return DeliveryResult(f"notice {delivery}", None)
 
 
 def _outbox_id(mail: dict[str, Any], message_id: str, ports: SendPorts) -> str | None:

@@ -44,6 +44,7 @@ def issue_receipt(request: ReceiptRequest, ports: DeskPorts) -> ReceiptOutcome:
                 evidence={"receipt": receipt_id, "receipt_sha256": canonical_sha256(document)},
                 now=now,
                 purposes=settings.purposes,
+                language=request.language,
             )
         try:
             ports.repo.record_receipt(receipt, consent, receipt_mail(request, document, settings, now))

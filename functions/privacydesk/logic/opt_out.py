@@ -44,6 +44,7 @@ def apply_opt_outs(
         evidence={"case": case.ref, "source_message_id": case.source_message_id},
         now=now,
         purposes=settings.purposes,
+        language=case.language,
     )
     applied_at = now.isoformat()
     moved = apply_action(

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -32,7 +33,14 @@ def message_ids(values: tuple[str, ...] | list[str]) -> list[str]:
     return [m.group(0) for v in values for m in _MSG_ID.finditer(v)]
 
 
-def build_mime(item: OutboxItem, *, sender: str, organisation: str) -> bytes:
+def build_mime(
+    item: OutboxItem,
+    *,
+    sender: str,
+    organisation: str,
+    auto_submitted: str = "auto-replied",
+    extra_headers: Mapping[str, str] | None = None,
+) -> bytes:
     """The RFC 5322 bytes for one outbox item, marked auto-replied and threaded to the requester's mail."""
     msg = EmailMessage(policy=SMTP)
     try:
@@ -44,7 +52,9 @@ def build_mime(item: OutboxItem, *, sender: str, organisation: str) -> bytes:
     msg["Date"] = format_datetime(item.created_at)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     # RFC 3834: tells well-behaved auto-responders not to answer us, so no mail loop starts.
-    msg["Auto-Submitted"] = "auto-replied"
+    msg["Auto-Submitted"] = auto_submitted
+    for name, value in (extra_headers or {}).items():
+        msg[name] = header_text(value)
     parent = message_ids([item.in_reply_to] if item.in_reply_to else [])
     if parent:
         msg["In-Reply-To"] = parent[0]

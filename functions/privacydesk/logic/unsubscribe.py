@@ -71,12 +71,12 @@ def issue_links(address: str, purpose: str, language: str, ports: DeskPorts) -> 
         raise UnsubscribeError("RFC 8058 links must be https: set PublicBaseUrl to an https address")
     key = ports.ledger_key()
     subject = subject_id(key, address)
+    lang = language if language in LANGUAGES else "en"
     if ports.repo.get_consent(subject) is None:
-        known = ConsentRecord(subject=subject, address=address.strip())
+        known = ConsentRecord(subject=subject, address=address.strip(), language=lang)
         # Written meanwhile by another link or a decision: the address is known either way.
         with suppress(ConcurrentUpdateError):
             ports.repo.record_consent(ConsentChange(known, 0, ()))
-    lang = language if language in LANGUAGES else "en"
     payload = f"{subject}.{_CODES[purpose]}.{lang}"
     url = f"{base}/v1/unsubscribe?token={payload}.{_sign(key, payload)}"
     return Links(url=url, list_unsubscribe=f"<{url}>")

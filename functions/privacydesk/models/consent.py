@@ -73,6 +73,8 @@ class ConsentRecord:
     purposes: dict[str, PurposeState] = field(default_factory=dict)
     chain: ChainHead = GENESIS
     version: int = 0
+    # The language the person last wrote or registered in ("" unknown): notices to them use it.
+    language: str = ""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from privacydesk_local.api_client import ApiError, StackUnreachableError, api_ur
 from privacydesk_local.cli_cases import add_audit_command, add_cases_command
 from privacydesk_local.cli_consent import add_consent_command
 from privacydesk_local.cli_deadlines import add_deadlines_command
+from privacydesk_local.cli_notices import add_notices_command
 
 EXIT_USAGE = 2
 
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     add_audit_command(sub)
     add_deadlines_command(sub)
     add_consent_command(sub)
+    add_notices_command(sub)
 
     for name, helptext, handler in (
         ("outbox", "list outgoing mail and its send status", _outbox),

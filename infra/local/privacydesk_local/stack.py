@@ -29,6 +29,8 @@ FUNCTIONS = (
     "SenderFunction",
     "ConsentSyncFunction",
     "ApiFunction",
+    "NoticePlannerFunction",
+    "NoticeSenderFunction",
     "HousekeepingFunction",
     "SesEventsFunction",
 )
@@ -44,6 +46,8 @@ LOCAL_PARAMETERS = {
     "PublicBaseUrl": "http://127.0.0.1:8080",
     # The local SES contact list marketing opt-outs are mirrored to (created when the stack starts).
     "ContactListName": "privacydesk-local-contacts",
+    # Fast enough for the demo's 1,000 disclosure notices to go in seconds.
+    "NoticeSendRate": "200",
 }
 _SLOW_STOP_SECONDS = 5.0
 _FAKE_AWS = {
@@ -389,6 +393,8 @@ def _load_handlers(log_file: Path) -> dict[str, Any]:
         api,
         consent_sync,
         inbound_email,
+        notice_planner,
+        notice_sender,
         scheduled,
         sender,
         ses_events,
@@ -405,6 +411,8 @@ def _load_handlers(log_file: Path) -> dict[str, Any]:
         "SenderFunction": sender.lambda_handler,
         "ConsentSyncFunction": consent_sync.lambda_handler,
         "ApiFunction": api.lambda_handler,
+        "NoticePlannerFunction": notice_planner.lambda_handler,
+        "NoticeSenderFunction": notice_sender.lambda_handler,
         "HousekeepingFunction": scheduled.lambda_handler,
         "SesEventsFunction": ses_events.lambda_handler,
     }
@@ -415,7 +423,15 @@ def reset_caches() -> None:
     from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415
 
     from privacydesk import config, dal  # noqa: PLC0415
-    from privacydesk.handlers import api, consent_sync, inbound_email, ports, sender  # noqa: PLC0415
+    from privacydesk.handlers import (  # noqa: PLC0415
+        api,
+        consent_sync,
+        inbound_email,
+        notice_ports,
+        notice_sender,
+        ports,
+        sender,
+    )
     from privacydesk.integrations import aws  # noqa: PLC0415
 
     for cached in (
@@ -428,6 +444,8 @@ def reset_caches() -> None:
         ports.desk_ports,
         ports.mail_store,
         ports.evidence_store,
+        notice_ports.notice_ports,
+        notice_sender.sending,
     ):
         cached.cache_clear()
     aws.reset_clients()

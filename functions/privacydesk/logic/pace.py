@@ -1,0 +1,35 @@
+"""Pacing sends under a rate: fixed slots one interval apart, so no second ever holds more than the rate."""
+
+import time
+from collections.abc import Callable
+
+# Slots are spaced for slightly less than the rate: sleeps overshoot, and a catch-up after one must not
+# put more sends than the rate into any one-second window.
+_HEADROOM = 0.98
+
+
+class Pacer:
+    """Waits before each send until its slot; after an idle spell it starts afresh instead of bursting."""
+
+    def __init__(
+        self,
+        per_second: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if per_second <= 0:
+            raise ValueError("a pacing rate must be positive")
+        self.interval = 1.0 / (per_second * _HEADROOM)
+        self._clock = clock
+        self._sleep = sleep
+        self._next: float | None = None
+
+    def wait(self) -> None:
+        """Block until the next send may go."""
+        now = self._clock()
+        # One interval of lateness is caught up (a sleep overshot); more means the sender was idle.
+        slot = now if self._next is None else max(self._next, now - self.interval)
+        if slot > now:
+            self._sleep(slot - now)
+        self._next = slot + self.interval
