@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LocalResources",
+    "SqsSource",
     "TemplateError",
     "create_resources",
     "function_environment",
@@ -31,6 +32,8 @@ __all__ = [
     "handler_of",
     "load_template",
     "public_routes",
+    "queue_arn",
+    "sqs_sources",
 ]
 
 LOGGER = logging.getLogger(__name__)
@@ -380,16 +383,69 @@ def _queue_attribute(value: Any) -> str:
     return str(value)
 
 
-def _create_queue(client: SQSClient, name: str, properties: Mapping[str, Any]) -> str:
+def _queue_arn(region: str, account_id: str, url: str) -> str:
+    """Return the ARN of the queue at a URL (its name is the URL's last segment)."""
+    return f"arn:aws:sqs:{region}:{account_id}:{url.rstrip('/').rsplit('/', 1)[-1]}"
+
+
+def _arn_of(value: Any) -> str | None:
+    """Return the logical id in `!GetAtt <id>.Arn` (either long form), or None for any other value."""
+    argument = value.get("Fn::GetAtt") if isinstance(value, Mapping) and len(value) == 1 else None
+    if isinstance(argument, str):
+        argument = argument.split(".", 1)
+    if isinstance(argument, list) and len(argument) == 2 and argument[1] == "Arn":
+        return str(argument[0])
+    return None
+
+
+def _dead_letter_queue(logical_id: str, properties: Mapping[str, Any]) -> str | None:
+    """Return the logical id of the queue a RedrivePolicy sends to, if it has one."""
+    policy = properties.get("RedrivePolicy")
+    if policy is None:
+        return None
+    target = _arn_of(policy.get("deadLetterTargetArn") if isinstance(policy, Mapping) else None)
+    if target is None:
+        raise TemplateError(f"{logical_id}.RedrivePolicy needs deadLetterTargetArn: !GetAtt <queue>.Arn")
+    return target
+
+
+def _create_queue(
+    client: SQSClient, name: str, properties: Mapping[str, Any], dead_letter_arn: str | None
+) -> str:
     """Create one queue from its template properties and return its URL."""
     attributes = {
         key: _queue_attribute(_literal(properties[key], f"{name}.{key}"))
         for key in _QUEUE_ATTRIBUTES
         if key in properties
     }
+    if dead_letter_arn is not None:
+        max_receives = _literal(properties["RedrivePolicy"]["maxReceiveCount"], f"{name}.maxReceiveCount")
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": int(max_receives)}
+        )
     if attributes.get("FifoQueue") == "true":
         name = f"{name[:75]}.fifo"
     return client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
+
+
+def _create_queues(client: SQSClient, prefix: str, template: Template) -> dict[str, str]:
+    """Create the template's queues, each dead-letter queue before the queues that redrive to it."""
+    pending = _of_type(template, "AWS::SQS::Queue")
+    targets = {logical_id: _dead_letter_queue(logical_id, props) for logical_id, props in pending.items()}
+    region = client.meta.region_name or "us-east-1"
+    queues: dict[str, str] = {}
+    while pending:
+        # SQS refuses a RedrivePolicy whose dead-letter queue does not exist yet.
+        ready = [logical_id for logical_id in pending if targets[logical_id] in (None, *queues)]
+        if not ready:
+            raise TemplateError(f"dead-letter queues missing or in a cycle: {sorted(pending)}")
+        for logical_id in ready:
+            target = targets[logical_id]
+            dead_letter_arn = None if target is None else _queue_arn(region, LOCAL_ACCOUNT_ID, queues[target])
+            name = _physical_name(prefix, logical_id)
+            queues[logical_id] = _create_queue(client, name, pending.pop(logical_id), dead_letter_arn)
+    # Template order, as for every other kind of resource.
+    return {logical_id: queues[logical_id] for logical_id in _of_type(template, "AWS::SQS::Queue")}
 
 
 def _create_secret(client: Any, name: str) -> str:
@@ -450,9 +506,7 @@ def create_resources(
         buckets[logical_id] = _bucket_name(prefix, logical_id)
         _create_bucket(s3, buckets[logical_id], properties, parameter)
 
-    queues: dict[str, str] = {}
-    for logical_id, properties in _of_type(template, "AWS::SQS::Queue").items():
-        queues[logical_id] = _create_queue(sqs, _physical_name(prefix, logical_id), properties)
+    queues = _create_queues(sqs, prefix, template)
 
     secrets: dict[str, str] = {}
     secret_specs = _of_type(template, "AWS::SecretsManager::Secret")
@@ -542,7 +596,7 @@ class _Resolver:
             url = self.resources.queues[logical_id]
             queue = url.rstrip("/").rsplit("/", 1)[-1]
             attributes = {
-                "Arn": f"arn:aws:sqs:{region}:{account}:{queue}",
+                "Arn": _queue_arn(region, account, url),
                 "QueueName": queue,
                 "QueueUrl": url,
             }
@@ -659,3 +713,56 @@ def function_environment(
     resolver = _Resolver(template=template, resources=resources, parameters=parameters)
     chosen = {name: resolver.branch(value) for name, value in {**shared, **own}.items()}
     return {name: resolver.resolve(value) for name, value in chosen.items() if not _is_no_value(value)}
+
+
+# ------------------------------------------------------------------------------------------ SQS triggers
+
+# The SQS event properties the local poller plays; any other would change delivery, so it is refused.
+_SQS_EVENT_PROPERTIES = frozenset({"Queue", "BatchSize", "FunctionResponseTypes", "ScalingConfig"})
+
+
+@dataclass(frozen=True)
+class SqsSource:
+    """One SQS event source mapping of a function: its queue's logical id and how it delivers."""
+
+    queue: str
+    batch_size: int = 10
+    report_failures: bool = False
+    # ScalingConfig.MaximumConcurrency; None when the template sets no limit.
+    max_concurrency: int | None = None
+
+
+def sqs_sources(template: Template, function: str) -> list[SqsSource]:
+    """The function's SQS events (Type: SQS, Queue: !GetAtt <queue>.Arn), in template order."""
+    sources = []
+    for name, event in _function(template, function).get("Events", {}).items():
+        if event.get("Type") != "SQS":
+            continue
+        properties = event["Properties"]
+        where = f"{function}.Events.{name}"
+        unsupported = set(properties) - _SQS_EVENT_PROPERTIES
+        if unsupported:
+            raise TemplateError(f"{where}: {sorted(unsupported)} not played by the local SQS poller")
+        queue = _arn_of(properties["Queue"])
+        if queue is None:
+            raise TemplateError(f"{where}.Queue must be !GetAtt <queue>.Arn")
+        response_types = _literal(
+            properties.get("FunctionResponseTypes", []), f"{where}.FunctionResponseTypes"
+        )
+        concurrency = properties.get("ScalingConfig", {}).get("MaximumConcurrency")
+        sources.append(
+            SqsSource(
+                queue=queue,
+                batch_size=int(_literal(properties.get("BatchSize", 10), f"{where}.BatchSize")),
+                report_failures="ReportBatchItemFailures" in response_types,
+                max_concurrency=None
+                if concurrency is None
+                else int(_literal(concurrency, f"{where}.MaximumConcurrency")),
+            )
+        )
+    return sources
+
+
+def queue_arn(resources: LocalResources, logical_id: str) -> str:
+    """The ARN of a queue created by create_resources, as !GetAtt <queue>.Arn gives it."""
+    return _queue_arn(resources.region, resources.account_id, resources.queues[logical_id])
