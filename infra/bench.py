@@ -6,6 +6,7 @@
     signing key's Secrets Manager read is cached for 5 minutes by Powertools and not counted
 (d) the scheduled sweep's cost: items DynamoDB reads (ScannedCount) to find the cases due, with 10,000
     open cases of which 20 are due, against the 10,000 a listing would read (goal: about 20)
+(e) and (f): planning and sending disclosure notices, in bench_notices.py
 """
 
 import os
@@ -177,6 +178,8 @@ def sweep_cost(open_cases: int = 10_000, due: int = 20) -> tuple[int, int, int]:
 def main() -> int:
     """Print the three figures with their goals."""
     sys.path.insert(0, str(REPO))
+    import bench_notices  # noqa: PLC0415 - beside this file; imports moto, which the earlier figures do not need
+
     baseline = import_seconds("boto3")
     print(f"(a) import time / boto3 alone ({baseline * 1000:.0f} ms), goal <= 1.5")
     for module in HANDLERS:
@@ -197,6 +200,23 @@ def main() -> int:
         f"(d) sweep cost: read {scanned} items to find {found} due cases among 10,000 open"
         f" (a listing reads {listed}; ratio {scanned / listed:.4f}), goal: about 20"
     )
+    planned, sqs, writes, calls = bench_notices.planning_cost()
+    print(
+        f"(e) planning notices to {planned:,} recipients: {sqs:.3f} SQS calls (goal <= 0.2) and"
+        f" {writes:.3f} DynamoDB write calls (goal <= 0.1) per recipient"
+    )
+    print(f"    calls: {dict(calls)}")
+    sent, pace, throttled = bench_notices.send_pace()
+    print(
+        f"(f) {sent:,} notices paced at 200/s through the throttling injector: {pace:.1f}/s"
+        f" ({100 * pace / 200:.1f}% of the rate, goal >= 95%), {throttled} throttling errors (goal 0)"
+    )
+    per_second, per_notice, calls = bench_notices.full_path()
+    print(
+        f"    the whole sender on moto (claim, link, send, mark): {per_second:.0f} notices/s per sender,"
+        f" {per_notice:.1f} AWS calls per notice"
+    )
+    print(f"    calls: {dict(calls)}")
     return 0
 
 

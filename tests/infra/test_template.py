@@ -478,13 +478,17 @@ def test_tables_buckets_and_queues_are_created_from_the_template(local_resources
     lock = s3.get_object_lock_configuration(Bucket=local_resources.buckets["EvidenceBucket"])
     assert lock["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
     assert lock["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]["Mode"] == "COMPLIANCE"
-    # AND the failure queues keep messages for 14 days
+    # AND the failure queues, the notice queues and their dead-letter queues keep messages for 14 days
     assert set(local_resources.queues) == {
         "InboundFailureQueue",
         "SenderFailureQueue",
         "HousekeepingFailureQueue",
         "SesEventsFailureQueue",
         "ConsentSyncFailureQueue",
+        "NoticeQueue",
+        "NoticeDeadLetterQueue",
+        "NoticePlanQueue",
+        "NoticePlanDeadLetterQueue",
     }
     for url in local_resources.queues.values():
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["MessageRetentionPeriod"])
@@ -517,8 +521,8 @@ def test_function_environment_resolves_to_strings(
     assert environment["DEFAULT_REGIME"] == "gdpr"
     assert environment["ORG_TIMEZONE"] == "UTC"
     assert environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
-    # The functions that send mail (the sender, and the housekeeping sweep) send through the set.
-    if logical_id in {"SenderFunction", "HousekeepingFunction"}:
+    # The functions that send mail (the senders, and the housekeeping sweep) send through the set.
+    if logical_id in {"SenderFunction", "NoticeSenderFunction", "HousekeepingFunction"}:
         assert environment["SES_CONFIGURATION_SET"] == "ConfigurationSet"
     else:
         assert "SES_CONFIGURATION_SET" not in environment

@@ -323,6 +323,7 @@ def test_a_list_audience_is_read_from_the_bucket_with_languages_and_bad_lines_sk
 def test_the_listing_shows_every_disclosure_without_an_address(desk: Desk, clock: FakeClock) -> None:
     seed(desk, people(2))
     declare(desk)
+    clock.advance(minutes=5)
     declare(desk, days=40, recipient="Beta Partners GmbH")
     desk.run_notices()
     code, answer = call(desk, "GET", "/v1/disclosures")

@@ -145,6 +145,7 @@ def recipient_to_item(recipient: Recipient) -> Item:
         "subject": recipient.subject,
         "address": recipient.address,
         "language": recipient.language,
+        "in_ledger": recipient.in_ledger,
     }
 
 
@@ -155,6 +156,7 @@ def item_to_recipient(item: Item) -> Recipient:
         subject=item["subject"],
         address=item["address"],
         language=item["language"],
+        in_ledger=bool(item.get("in_ledger", False)),
     )
 
 

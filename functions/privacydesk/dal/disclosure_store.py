@@ -219,13 +219,16 @@ class DisclosureStore(Table):
         return True
 
     def _range(self, disclosure_id: str, prefix: str, after: str | None, limit: int) -> list[dict[str, Any]]:
-        condition = "pk = :pk AND " + ("sk > :after AND sk < :end" if after else "begins_with(sk, :prefix)")
-        values = {":pk": {"S": di.partition(disclosure_id)}}
+        # One sort-key condition per query: BETWEEN the last key read and the end of the kind ("~" sorts
+        # after every hex digit); the last key read itself comes back and is dropped.
+        condition = "pk = :pk AND sk BETWEEN :from AND :end"
+        values = {
+            ":pk": {"S": di.partition(disclosure_id)},
+            ":from": {"S": prefix + (after or "")},
+            ":end": {"S": prefix + "~"},
+        }
         if after:
-            # Every key of the kind starts with the prefix; "~" sorts after every hex digit.
-            values |= {":after": {"S": prefix + after}, ":end": {"S": prefix + "~"}}
-        else:
-            values |= {":prefix": {"S": prefix}}
+            limit += 1
         items: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
         while len(items) < limit:
@@ -242,4 +245,4 @@ class DisclosureStore(Table):
             start = response.get("LastEvaluatedKey")
             if not start:
                 break
-        return items
+        return [i for i in items if i["sk"] != prefix + after] if after else items

@@ -1,5 +1,6 @@
 """Pacing sends under a rate: fixed slots one interval apart, so no second ever holds more than the rate."""
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -24,12 +25,15 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._next: float | None = None
+        # Threads sharing one pacer (the local stack runs a function's concurrent batches that way) queue up.
+        self._lock = threading.Lock()
 
     def wait(self) -> None:
         """Block until the next send may go."""
-        now = self._clock()
-        # One interval of lateness is caught up (a sleep overshot); more means the sender was idle.
-        slot = now if self._next is None else max(self._next, now - self.interval)
-        if slot > now:
-            self._sleep(slot - now)
-        self._next = slot + self.interval
+        with self._lock:
+            now = self._clock()
+            # One interval of lateness is caught up (a sleep overshot); more means the sender was idle.
+            slot = now if self._next is None else max(self._next, now - self.interval)
+            if slot > now:
+                self._sleep(slot - now)
+            self._next = slot + self.interval

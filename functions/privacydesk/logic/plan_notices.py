@@ -80,7 +80,7 @@ def _page(disclosure: Disclosure, ports: NoticePorts) -> tuple[list[Recipient], 
         if (may_contact(r, purpose, model) if audience.state == "may_contact" else _granted(r, purpose))
         and may_contact(r, SHARING, model)
     ]
-    return [_recipient(disclosure, r.subject, r.address, r.language) for r in chosen], cursor
+    return [_recipient(disclosure, r.subject, r.address, r.language, True) for r in chosen], cursor
 
 
 def _list_page(disclosure: Disclosure, key: str, ports: NoticePorts) -> tuple[list[Recipient], str | None]:
@@ -105,17 +105,18 @@ def _list_page(disclosure: Disclosure, key: str, ports: NoticePorts) -> tuple[li
     known = ports.desk.repo.consent_records(list(people))
     model = ports.desk.settings.consent_model
     chosen = [
-        _recipient(disclosure, subject, address, language or _language(known.get(subject)))
+        _recipient(disclosure, subject, address, language or _language(known.get(subject)), subject in known)
         for subject, (address, language) in people.items()
         if may_contact(known.get(subject), SHARING, model)
     ]
     return chosen, None if after is None else str(after)
 
 
-def _recipient(disclosure: Disclosure, subject: str, address: str, language: str) -> Recipient:
-    return Recipient(
-        disclosure.disclosure_id, subject, address, language if language in LANGUAGES else FALLBACK_LANGUAGE
-    )
+def _recipient(
+    disclosure: Disclosure, subject: str, address: str, language: str, in_ledger: bool
+) -> Recipient:
+    chosen = language if language in LANGUAGES else FALLBACK_LANGUAGE
+    return Recipient(disclosure.disclosure_id, subject, address, chosen, in_ledger)
 
 
 def _granted(record: ConsentRecord, purpose: str) -> bool:

@@ -110,7 +110,9 @@ def _send_one(
 def notice_mime(disclosure: Disclosure, recipient: Recipient, ports: NoticePorts) -> bytes:
     """The notice to one person, in their language, with the one-click link to object in body and headers."""
     settings = ports.desk.settings
-    links = issue_links(recipient.address, SHARING, recipient.language, ports.desk)
+    links = issue_links(
+        recipient.address, SHARING, recipient.language, ports.desk, in_ledger=recipient.in_ledger
+    )
     policy = (settings.privacy_policy_url or settings.public_base_url).replace(
         "{version}", quote(disclosure.policy_version, safe="")
     )

@@ -62,8 +62,13 @@ class Unsubscribed:
     ref: str | None
 
 
-def issue_links(address: str, purpose: str, language: str, ports: DeskPorts) -> Links:
-    """The List-Unsubscribe headers for one person and purpose; the ledger learns the address if new."""
+def issue_links(
+    address: str, purpose: str, language: str, ports: DeskPorts, *, in_ledger: bool = False
+) -> Links:
+    """The List-Unsubscribe headers for one person and purpose; the ledger learns the address if new.
+
+    `in_ledger` says the caller knows the person is in the ledger already, which saves a read.
+    """
     if purpose not in _RIGHTS:
         raise UnsubscribeError(f"one-click links withdraw {' or '.join(_RIGHTS)}, not {purpose!r}")
     base = ports.settings.public_base_url
@@ -72,7 +77,7 @@ def issue_links(address: str, purpose: str, language: str, ports: DeskPorts) -> 
     key = ports.ledger_key()
     subject = subject_id(key, address)
     lang = language if language in LANGUAGES else "en"
-    if ports.repo.get_consent(subject) is None:
+    if not in_ledger and ports.repo.get_consent(subject) is None:
         known = ConsentRecord(subject=subject, address=address.strip(), language=lang)
         # Written meanwhile by another link or a decision: the address is known either way.
         with suppress(ConcurrentUpdateError):

@@ -96,6 +96,9 @@ class Recipient:
     subject: str
     address: str = field(repr=False)
     language: str
+    # Whether the ledger held the person when planned: if not, the sender records their address there first,
+    # so the objection link in their notice can find them.
+    in_ledger: bool = True
 
 
 @dataclass(frozen=True)

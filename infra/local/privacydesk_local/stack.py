@@ -21,6 +21,7 @@ from privacydesk_local.lambda_runtime import AsyncInvoker, invoke, to_json
 from privacydesk_local.mail_drop import SentMailDrop
 from privacydesk_local.moto_server import MotoServer
 from privacydesk_local.smtp_inbound import SesInboundHandler, SmtpInbound, receipt_event
+from privacydesk_local.sqs_poller import SqsPoller
 from privacydesk_local.stream_poller import StreamPoller
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -109,6 +110,7 @@ class LocalStack:
         self.poller: StreamPoller | None = None
         self.consent_sync: StreamPoller | None = None
         self.ses_events: AsyncInvoker | None = None
+        self.sqs_pollers: list[SqsPoller] = []
         self._housekeeping: Any = None
         self._tick_lock = threading.Lock()
 
@@ -167,6 +169,8 @@ class LocalStack:
             handler=handlers["ConsentSyncFunction"],
             failure_queue="ConsentSyncFailureQueue",
         )
+        for function in ("NoticePlannerFunction", "NoticeSenderFunction"):
+            self.sqs_pollers += self._sqs_function(function, session, endpoint, resources, handlers[function])
         gateway.start()
         self._start_mail_drop(session, endpoint, resources, handlers["SesEventsFunction"])
         self._housekeeping = handlers["HousekeepingFunction"]
@@ -257,6 +261,32 @@ class LocalStack:
         self._parts.append(poller)
         return poller
 
+    def _sqs_function(
+        self,
+        function: str,
+        session: boto3.session.Session,
+        endpoint: str,
+        resources: tr.LocalResources,
+        handler: Any,
+    ) -> list[SqsPoller]:
+        """Play the function's SQS event source mappings: batch size, partial failures, concurrency."""
+        sqs = session.client("sqs", endpoint_url=endpoint)
+        pollers = []
+        for source in tr.sqs_sources(self._template, function, self.config.parameters):
+            poller = SqsPoller(
+                sqs,
+                resources.queues[source.queue],
+                tr.queue_arn(resources, source.queue),
+                lambda event: invoke(function, handler, event),
+                batch_size=source.batch_size,
+                report_failures=source.report_failures,
+                concurrency=source.max_concurrency or 1,
+            )
+            poller.start()
+            self._parts.append(poller)
+            pollers.append(poller)
+        return pollers
+
     def _start_mail_drop(
         self, session: boto3.session.Session, endpoint: str, resources: tr.LocalResources, handler: Any
     ) -> None:
@@ -315,7 +345,7 @@ class LocalStack:
         return False
 
     def _idle(self) -> bool:
-        parts = (self.inbound, self.poller, self.consent_sync, self.ses_events)
+        parts = (self.inbound, self.poller, self.consent_sync, self.ses_events, *self.sqs_pollers)
         return all(part is not None and part.idle() for part in parts)
 
     def stop(self) -> None:

@@ -732,8 +732,13 @@ class SqsSource:
     max_concurrency: int | None = None
 
 
-def sqs_sources(template: Template, function: str) -> list[SqsSource]:
-    """The function's SQS events (Type: SQS, Queue: !GetAtt <queue>.Arn), in template order."""
+def sqs_sources(
+    template: Template, function: str, parameters: Mapping[str, str] | None = None
+) -> list[SqsSource]:
+    """The function's SQS events (Type: SQS, Queue: !GetAtt <queue>.Arn), in template order.
+
+    MaximumConcurrency may be a literal or a !Ref to a template parameter (given, else its default).
+    """
     sources = []
     for name, event in _function(template, function).get("Events", {}).items():
         if event.get("Type") != "SQS":
@@ -749,7 +754,9 @@ def sqs_sources(template: Template, function: str) -> list[SqsSource]:
         response_types = _literal(
             properties.get("FunctionResponseTypes", []), f"{where}.FunctionResponseTypes"
         )
-        concurrency = properties.get("ScalingConfig", {}).get("MaximumConcurrency")
+        concurrency = _parameter(
+            template, properties.get("ScalingConfig", {}).get("MaximumConcurrency"), parameters
+        )
         sources.append(
             SqsSource(
                 queue=queue,
@@ -761,6 +768,17 @@ def sqs_sources(template: Template, function: str) -> list[SqsSource]:
             )
         )
     return sources
+
+
+def _parameter(template: Template, value: Any, given: Mapping[str, str] | None) -> Any:
+    """A !Ref to a template parameter replaced by its given value or its default; anything else as is."""
+    if not (isinstance(value, dict) and set(value) == {"Ref"}):
+        return value
+    name = value["Ref"]
+    declared = template.get("Parameters", {}).get(name)
+    if declared is None:
+        return value
+    return (given or {}).get(name, declared.get("Default", value))
 
 
 def queue_arn(resources: LocalResources, logical_id: str) -> str:
