@@ -50,6 +50,7 @@ class RunningStack:
         *,
         admin: bool = False,
         headers: dict[str, str] | None = None,
+        timeout: float = 10.0,
     ) -> tuple[int, Any]:
         """Call the API as a real HTTP client; returns the status and the parsed JSON (or text) body."""
         sent = {"Content-Type": "application/json", **(headers or {})}
@@ -58,7 +59,7 @@ class RunningStack:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.api + path, data=data, method=method, headers=sent)  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - local stack
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - local stack
                 status, raw = response.status, response.read()
         except urllib.error.HTTPError as error:
             status, raw = error.code, error.read()
@@ -71,6 +72,19 @@ class RunningStack:
         """Every message the local SES sent so far, as raw text (the stack copies them to sent/)."""
         folder = self.folder / ".privacydesk" / "sent"
         return [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.eml"))]
+
+    def aws(self, service: str) -> Any:
+        """A boto3 client of the stack's moto, with moto's fake credentials."""
+        import boto3  # noqa: PLC0415 - only the tests that look inside moto need it
+
+        info = json.loads((self.folder / ".privacydesk" / "stack.json").read_text())
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=info["aws_endpoint"],
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - moto's fake credentials
+        )
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the CLI from the stack's folder (so it finds .privacydesk/stack.json)."""
@@ -118,13 +132,19 @@ def running_stack(folder: Path, *, samples: bool = True) -> Iterator[RunningStac
         reader.join(timeout=10)
         pytest.fail(f"privacydesk run did not start:\n{''.join(lines)[-3000:]}")
     info = json.loads(stack_file.read_text())
-    yield RunningStack(
-        folder=folder,
-        api=info["api"],
-        smtp_port=info["smtp_port"],
-        privacy_address=info["privacy_address"],
-        admin_token=info["admin_token"],
-    )
+    try:
+        yield RunningStack(
+            folder=folder,
+            api=info["api"],
+            smtp_port=info["smtp_port"],
+            privacy_address=info["privacy_address"],
+            admin_token=info["admin_token"],
+        )
+    except BaseException:
+        # A test that failed inside must not leave its stack running (and eating the machine) behind it.
+        process.kill()
+        reader.join(timeout=10)
+        raise
     # THEN Ctrl-C stops it cleanly and it takes its endpoints file with it.
     process.send_signal(signal.SIGINT)
     try:

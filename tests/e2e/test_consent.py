@@ -7,7 +7,6 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.e2e.conftest import RunningStack
@@ -16,17 +15,6 @@ pytestmark = pytest.mark.e2e
 
 OPTED_OUT = "noa.optout@example.org"
 CAMPAIGN = ["keen.reader@example.org", OPTED_OUT, "Noa.OptOut@Example.ORG", "not an address"]
-
-
-def _sesv2(stack: RunningStack) -> Any:
-    info = json.loads((stack.folder / ".privacydesk" / "stack.json").read_text())
-    return boto3.client(
-        "sesv2",
-        endpoint_url=info["aws_endpoint"],
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - moto's fake credentials
-    )
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +52,7 @@ def test_the_person_is_told_it_was_applied(stack: RunningStack, opted_out: dict[
 def test_ses_itself_now_drops_marketing_mail_to_the_address(
     stack: RunningStack, opted_out: dict[str, Any]
 ) -> None:
-    ses = _sesv2(stack)
+    ses = stack.aws("sesv2")
     contact = ses.get_contact(ContactListName="privacydesk-local-contacts", EmailAddress=OPTED_OUT)
     assert contact["TopicPreferences"] == [{"TopicName": "marketing", "SubscriptionStatus": "OPT_OUT"}]
 

@@ -331,3 +331,66 @@ def test_the_listing_shows_every_disclosure_without_an_address(desk: Desk, clock
     assert [d["recipient"] for d in answer["disclosures"]] == ["Beta Partners GmbH", "Acme Analytics Ltd"]
     assert not re.search(r"person\d+@", json.dumps(answer))
     assert date.fromisoformat(answer["disclosures"][0]["effective_date"]) == START.date() + timedelta(days=40)
+
+
+def test_planning_whose_message_was_lost_is_started_again_by_the_scheduled_job(
+    desk: Desk, clock: FakeClock
+) -> None:
+    # GIVEN a declaration whose planning message never reached the planner
+    addresses = people(3)
+    seed(desk, addresses)
+    _, declared = declare(desk)
+    desk.session.client("sqs").purge_queue(QueueUrl=desk.resources.queues["NoticePlanQueue"])
+    desk.run_notices()
+    assert status(desk, declared["disclosure_id"])["status"] == "planning"
+    # WHEN the scheduled disclosures job runs
+    housekeeping("disclosures")
+    desk.run_notices()
+    # THEN planning went on from where it stood and everyone was told
+    assert sorted(notices(desk)) == sorted(addresses)
+
+
+def test_the_closing_head_is_anchored_in_the_worm_bucket(desk: Desk, clock: FakeClock) -> None:
+    seed(desk, people(2))
+    _, declared = declare(desk)
+    desk.run_notices()
+    clock.advance(days=30)
+    housekeeping("disclosures")
+    closing = status(desk, declared["disclosure_id"])["events"][-1]
+    s3 = desk.session.client("s3")
+    bucket = desk.env["EVIDENCE_BUCKET"]
+    [anchor] = s3.list_objects_v2(Bucket=bucket, Prefix=f"chain-heads/{declared['disclosure_id']}/")[
+        "Contents"
+    ]
+    head = json.loads(s3.get_object(Bucket=bucket, Key=anchor["Key"])["Body"].read())
+    assert (head["seq"], head["hash"], head["reason"]) == (
+        closing["seq"],
+        closing["hash"],
+        "disclosure_closed",
+    )
+
+
+def test_a_close_over_several_pages_lists_everyone_once(
+    desk: Desk, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from privacydesk.logic import close_disclosure  # noqa: PLC0415
+
+    # GIVEN ten people told, two of whom object, and a close that reads four recipients per page
+    monkeypatch.setattr(close_disclosure, "PAGE", 4)
+    addresses = people(10)
+    seed(desk, addresses)
+    _, declared = declare(desk)
+    desk.run_notices()
+    sent = notices(desk)
+    for address in addresses[:2]:
+        object_via_link(desk, sent[address])
+    clock.advance(days=30)
+    housekeeping("disclosures")
+    # THEN three pages made three pairs of files, and together they hold each person exactly once
+    view = status(desk, declared["disclosure_id"])
+    manifest, _ = manifest_of(desk, view)
+    assert [p["kind"] for p in manifest["parts"]] == ["shareable", "not_shared"] * 3
+    shareable = [line["address"] for line in lines_of(desk, manifest, "shareable")]
+    assert sorted(shareable) == sorted(addresses[2:])
+    assert sorted(line["address"] for line in lines_of(desk, manifest, "not_shared")) == sorted(addresses[:2])
+    assert manifest["counts"]["shareable"] == 8

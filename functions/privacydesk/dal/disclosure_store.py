@@ -104,26 +104,8 @@ class DisclosureStore(Table):
 
     def notices_between(self, disclosure_id: str, after: str | None, last: str) -> dict[str, NoticeSend]:
         """The notices of subjects after `after` up to `last` included."""
-        start = di.NOTICE + (after or "")
-        found: dict[str, NoticeSend] = {}
-        while True:
-            response = self._call(
-                "query",
-                TableName=self._table,
-                KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
-                ExpressionAttributeValues={
-                    ":pk": {"S": di.partition(disclosure_id)},
-                    ":from": {"S": start},
-                    ":to": {"S": di.NOTICE + last},
-                },
-                ConsistentRead=True,
-            )
-            for notice in map(di.item_to_notice, map(from_dynamo, response.get("Items", []))):
-                if notice.subject != after:
-                    found[notice.subject] = notice
-            if not response.get("LastEvaluatedKey"):
-                return found
-            start = response["LastEvaluatedKey"]["sk"]["S"]
+        items = self._range(disclosure_id, di.NOTICE, after, None, last=last)
+        return {n.subject: n for n in map(di.item_to_notice, items)}
 
     def get_notice(self, disclosure_id: str, subject: str) -> NoticeSend | None:
         """One person's notice item, or None."""
@@ -218,27 +200,33 @@ class DisclosureStore(Table):
             raise RepositoryError(f"update_item failed: {exc.response['Error']['Code']}") from exc
         return True
 
-    def _range(self, disclosure_id: str, prefix: str, after: str | None, limit: int) -> list[dict[str, Any]]:
-        # One sort-key condition per query: BETWEEN the last key read and the end of the kind ("~" sorts
-        # after every hex digit); the last key read itself comes back and is dropped.
-        condition = "pk = :pk AND sk BETWEEN :from AND :end"
+    def _range(
+        self,
+        disclosure_id: str,
+        prefix: str,
+        after: str | None,
+        limit: int | None,
+        *,
+        last: str | None = None,
+    ) -> list[dict[str, Any]]:
+        # One sort-key condition per query: BETWEEN the last key read and `last` (or the end of the kind:
+        # "~" sorts after every hex digit); the key `after` itself comes back and is dropped.
         values = {
             ":pk": {"S": di.partition(disclosure_id)},
             ":from": {"S": prefix + (after or "")},
-            ":end": {"S": prefix + "~"},
+            ":to": {"S": prefix + (last or "~")},
         }
-        if after:
-            limit += 1
+        wanted = None if limit is None else limit + (1 if after else 0)
         items: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
-        while len(items) < limit:
+        while wanted is None or len(items) < wanted:
             response = self._call(
                 "query",
                 TableName=self._table,
-                KeyConditionExpression=condition,
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
                 ExpressionAttributeValues=values,
                 ConsistentRead=True,
-                Limit=limit - len(items),
+                **({"Limit": wanted - len(items)} if wanted is not None else {}),
                 **({"ExclusiveStartKey": start} if start else {}),
             )
             items += [from_dynamo(raw) for raw in response.get("Items", [])]

@@ -14,7 +14,9 @@ from privacydesk.handlers.ports import desk_ports, mail_store
 from privacydesk.handlers.sender import send_ports
 from privacydesk.logic.case_actions import DeskPorts
 from privacydesk.logic.close_disclosure import close_due
+from privacydesk.logic.disclosures import NoticePorts
 from privacydesk.logic.housekeeping import anchor_chains, purge_expired, sweep_outbox
+from privacydesk.logic.plan_notices import resume_planning
 from privacydesk.logic.scheduled_work import run_due_work, send_digest
 from privacydesk.logic.send_outbox import SendPorts
 from privacydesk.observability import logger, metrics, tracer
@@ -27,7 +29,7 @@ JOBS: dict[str, Job] = {
     "digest": lambda desk, send, left: send_digest(desk),
     "anchor": lambda desk, send, left: anchor_chains(desk),
     "purge": lambda desk, send, left: purge_expired(desk, mail_store()),
-    "disclosures": lambda desk, send, left: close_due(replace(notice_ports(), desk=desk), seconds_left=left),
+    "disclosures": lambda desk, send, left: _disclosures(replace(notice_ports(), desk=desk), left),
 }
 # What `privacydesk tick` runs, in this order: case work queues mail the sweep then sends.
 EVERYTHING = ("work", "digest", "sweep", "anchor", "purge", "disclosures")
@@ -55,6 +57,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if job == "all":
         return {"job": "all", "now": desk.clock().isoformat(), "counts": counts}
     return {"job": job, "count": counts[str(job)]}
+
+
+def _disclosures(ports: NoticePorts, seconds_left: Callable[[], float]) -> int:
+    """Planning that stalled is asked for again; disclosures whose date came are closed (counted)."""
+    resume_planning(ports)
+    return close_due(ports, seconds_left=seconds_left)
 
 
 def _requested(event: dict[str, Any]) -> datetime | None:

@@ -152,4 +152,8 @@ def _finish(disclosure: Disclosure, ports: NoticePorts) -> Disclosure:
         manifest_sha256=digest,
         chain=head,
     )
-    return ports.store.save_disclosure(moved, events)
+    closed_disclosure = ports.store.save_disclosure(moved, events)
+    if ports.desk.heads is not None:
+        # The closing event names the manifest's hash; its head in the WORM bucket fixes both for good.
+        ports.desk.heads.put_head(disclosure.disclosure_id, head, now, "disclosure_closed")
+    return closed_disclosure

@@ -32,8 +32,10 @@ class Pacer:
         """Block until the next send may go."""
         with self._lock:
             now = self._clock()
-            # One interval of lateness is caught up (a sleep overshot); more means the sender was idle.
-            slot = now if self._next is None else max(self._next, now - self.interval)
-            if slot > now:
-                self._sleep(slot - now)
-            self._next = slot + self.interval
+            if self._next is None or now - self._next > self.interval:
+                # Idle (or hopelessly late): start afresh, with no credit for the slots missed.
+                self._next = now
+            if self._next > now:
+                self._sleep(self._next - now)
+            # Up to one interval of lateness (a sleep overshot) is caught up on the next slots.
+            self._next += self.interval

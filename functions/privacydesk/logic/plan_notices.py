@@ -54,6 +54,19 @@ def plan(disclosure_id: str, ports: NoticePorts, *, seconds_left: Callable[[], f
     return PlanOutcome(disclosure_id, planned, done=True)
 
 
+def resume_planning(ports: NoticePorts) -> int:
+    """Ask again for every disclosure still planning; returns how many.
+
+    A planning run hands over by queuing its continuation; if that message was lost (or never sent,
+    when SQS failed right after the declaration), this is what starts planning again. A second run
+    alongside a live one repeats at most one page, and stops at its first save.
+    """
+    planning = [d for d in ports.store.list_disclosures(100) if d.status is DisclosureStatus.PLANNING]
+    for disclosure in planning:
+        ports.queue.continue_planning(disclosure.disclosure_id)
+    return len(planning)
+
+
 def _moved(
     disclosure: Disclosure, cursor: str | None, count: int, ports: NoticePorts
 ) -> tuple[Disclosure, tuple[CaseEvent, ...]]:

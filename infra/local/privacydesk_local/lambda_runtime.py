@@ -5,6 +5,7 @@ import queue
 import threading
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,9 +38,16 @@ class LocalContext:
         return self.timeout_ms
 
 
+# One execution environment per function: Lambda hands an environment one event at a time, and handlers
+# rely on it (Powertools' resolver keeps the current request, and its logger the invocation's keys, in
+# module globals). Concurrent HTTP requests or SQS workers therefore take turns per function.
+_ENVIRONMENTS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+
+
 def invoke(function_name: str, handler: Handler, event: dict[str, Any]) -> Any:
-    """Call a handler once, as Lambda would, with a fresh context."""
-    return handler(event, LocalContext(function_name=function_name))
+    """Call a handler once, as Lambda would, with a fresh context, one event at a time per function."""
+    with _ENVIRONMENTS[function_name]:
+        return handler(event, LocalContext(function_name=function_name))
 
 
 class AsyncInvoker:

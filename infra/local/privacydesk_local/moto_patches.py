@@ -82,3 +82,19 @@ def _items_backup(table: Any, items: Any) -> Any:
         elif hash_key in rows and (range_key := DynamoType(key[table.range_key_attr])) in rows[hash_key]:
             rows[hash_key][range_key] = copy.deepcopy(rows[hash_key][range_key])
     return items.__class__(items.default_factory, rows)
+
+
+def listed_modules_once() -> None:
+    """Patch moto's server to list its own service modules once, not on every request.
+
+    Dispatching each request, moto's server asks whether the host names one of its modules by listing its
+    package folder and testing every entry with isdir: a few hundred system calls per request, which the
+    local stack's pollers and senders make by the thousand.
+    """
+    from moto import backends  # noqa: PLC0415
+
+    if getattr(backends, _PATCHED, False):
+        return
+    modules = frozenset(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
+    setattr(backends, _PATCHED, True)

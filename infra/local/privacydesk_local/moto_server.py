@@ -13,7 +13,7 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from privacydesk_local.moto_patches import light_transactions
+from privacydesk_local.moto_patches import light_transactions, listed_modules_once
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -37,6 +37,7 @@ class MotoServer:
         # moto logs every request line at INFO; the stack's own output is what a newcomer reads.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         light_transactions()
+        listed_modules_once()
         app = _Serialised(DomainDispatcherApplication(create_backend_app))
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=MotoRequestHandler

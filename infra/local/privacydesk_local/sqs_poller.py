@@ -9,8 +9,9 @@ from typing import Any
 
 LOGGER = logging.getLogger(__name__)
 
-# Short long-polls, so that stop() is prompt.
-WAIT_SECONDS = 1
+# Short polls: the local moto server takes one request at a time (moto_server.py), so a long poll would
+# hold every other AWS call of the stack for its whole wait. Empty polls sleep `interval` instead.
+WAIT_SECONDS = 0
 # ReceiveMessage returns at most 10 messages; Lambda reaches larger batches only with a batching window.
 MAX_BATCH_SIZE = 10
 # Local-only shortcut: a failed message comes back after this many seconds instead of the queue's whole
