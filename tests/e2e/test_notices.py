@@ -19,7 +19,8 @@ import pytest
 
 from tests.e2e.conftest import RunningStack, running_stack
 
-pytestmark = pytest.mark.e2e
+# One worker runs the whole demo: its stack is started once, not once per worker.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("notices_demo")]
 
 PEOPLE = 1_000
 OBJECTORS = 50

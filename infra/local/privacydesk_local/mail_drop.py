@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from privacydesk_local.moto_patches import SENT_TAGS
+
 ACCOUNT = "123456789012"
 Invoke = Callable[[dict[str, Any]], Any]
 
@@ -22,10 +24,12 @@ def sns_event(ses_event: dict[str, Any]) -> dict[str, Any]:
     return {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": json.dumps(ses_event)}}]}
 
 
-def ses_events(message_id: str, destination: list[str], now: datetime) -> list[dict[str, Any]]:
-    """The Send and Delivery events SES would publish for one accepted message."""
+def ses_events(
+    message_id: str, destination: list[str], now: datetime, tags: dict[str, list[str]] | None = None
+) -> list[dict[str, Any]]:
+    """The Send and Delivery events SES would publish for one accepted message, with its tags."""
     stamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    mail = {"timestamp": stamp, "messageId": message_id, "destination": destination, "tags": {}}
+    mail = {"timestamp": stamp, "messageId": message_id, "destination": destination, "tags": tags or {}}
     return [
         {"eventType": "Send", "mail": mail, "send": {}},
         {"eventType": "Delivery", "mail": mail, "delivery": {"timestamp": stamp, "recipients": destination}},
@@ -64,9 +68,9 @@ class SentMailDrop:
 
         if self._events:
             for message in self._waiting:
-                for event in ses_events(
-                    message.id, list(getattr(message, "destinations", []) or []), datetime.now(UTC)
-                ):
+                destination = list(getattr(message, "destinations", []) or [])
+                tags = SENT_TAGS.pop(message.id, None)
+                for event in ses_events(message.id, destination, datetime.now(UTC), tags):
                     self._events(sns_event(event))
         sent = list(ses_backends[ACCOUNT][self._region].sent_messages)
         new = sent[self._written :]

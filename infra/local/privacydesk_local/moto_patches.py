@@ -9,6 +9,7 @@ leaves the stream out: a rolled-back transaction only has the records it appende
 """
 
 import copy
+import json
 import threading
 from typing import Any, cast
 
@@ -98,3 +99,48 @@ def listed_modules_once() -> None:
     modules = frozenset(backends.list_of_moto_modules())
     backends.list_of_moto_modules = lambda: modules
     setattr(backends, _PATCHED, True)
+
+
+def cheap_retention_check() -> None:
+    """Patch moto's SQS to read a queue's retention period directly when receiving.
+
+    moto checks each message it hands out against the queue's retention period by asking for the queue's
+    attributes, which recounts every message of the queue: receiving from a queue of n messages costs n²,
+    and the notice queue holds thousands.
+    """
+    from moto.core.utils import unix_time  # noqa: PLC0415
+    from moto.sqs.models import Message, SQSBackend  # noqa: PLC0415
+
+    if getattr(SQSBackend, _PATCHED, False):
+        return
+
+    def retained(self: SQSBackend, queue_name: str, message: Message) -> bool:
+        period = int(self.get_queue(queue_name).message_retention_period)  # type: ignore[attr-defined]
+        return bool(period + message.sent_timestamp / 1000 > unix_time())  # type: ignore[operator]
+
+    SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign]
+    setattr(SQSBackend, _PATCHED, True)
+
+
+# What SES would echo back in each sent message's events: its EmailTags, by SES message id. moto keeps no
+# tags on sent mail; the local stack's mail drop takes them from here when it plays the events.
+SENT_TAGS: dict[str, dict[str, list[str]]] = {}
+
+
+def remembered_tags() -> None:
+    """Patch moto's SES v2 SendEmail to remember each message's EmailTags in SENT_TAGS."""
+    from moto.sesv2.responses import SESV2Response  # noqa: PLC0415
+
+    if getattr(SESV2Response, _PATCHED, False):
+        return
+    original = SESV2Response.send_email
+
+    def send_email(self: SESV2Response) -> str:
+        answer = original(self)
+        tags = json.loads(self.body).get("EmailTags") or []
+        if tags:
+            SENT_TAGS[json.loads(answer)["MessageId"]] = {t["Name"]: [t["Value"]] for t in tags}
+        return answer
+
+    SESV2Response.send_email = send_email  # type: ignore[method-assign]
+    setattr(SESV2Response, _PATCHED, True)

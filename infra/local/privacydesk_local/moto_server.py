@@ -13,7 +13,12 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from privacydesk_local.moto_patches import light_transactions, listed_modules_once
+from privacydesk_local.moto_patches import (
+    cheap_retention_check,
+    light_transactions,
+    listed_modules_once,
+    remembered_tags,
+)
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -38,6 +43,8 @@ class MotoServer:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         light_transactions()
         listed_modules_once()
+        cheap_retention_check()
+        remembered_tags()
         app = _Serialised(DomainDispatcherApplication(create_backend_app))
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=MotoRequestHandler

@@ -280,7 +280,9 @@ class LocalStack:
                 lambda event: invoke(function, handler, event),
                 batch_size=source.batch_size,
                 report_failures=source.report_failures,
-                concurrency=source.max_concurrency or 1,
+                # One worker: the function takes one event at a time here (lambda_runtime.invoke), so more
+                # would only poll the serialised moto more often.
+                concurrency=1,
             )
             poller.start()
             self._parts.append(poller)
