@@ -19,7 +19,7 @@ run: $(STAMP)
 
 ## The whole suite: lint, format, types, template checks, unit, integration, infra and end-to-end tests.
 test: $(STAMP) lint typecheck cfn-lint
-	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup tests
+	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadscope tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check functions infra tests

@@ -77,6 +77,9 @@ class Settings:
     controller_contact: str = "Privacy team"
     # Advance notice before sharing: the least number of days between declaring and sharing.
     notice_min_days: int = 30
+    # The least time a person has to object: a notice sent later than this before the date is not sent,
+    # and nobody told later is shared.
+    notice_objection_days: int = 14
     # Notices per second across every sender; 0: half the SES account's maximum send rate, read at start.
     notice_send_rate: float = 0.0
     # How many notice senders SQS runs at once (the event source's MaximumConcurrency): each takes its share.
@@ -180,6 +183,13 @@ def _retention(env: Mapping[str, str]) -> int:
     return months
 
 
+def _objection_days(env: Mapping[str, str]) -> int:
+    days = _positive_int(env, "NOTICE_OBJECTION_DAYS", 14)
+    if days > _positive_int(env, "NOTICE_MIN_DAYS", 30):
+        raise ConfigError("NOTICE_OBJECTION_DAYS cannot exceed NOTICE_MIN_DAYS: nobody could be told in time")
+    return days
+
+
 def _rate(env: Mapping[str, str]) -> float:
     raw = env.get("NOTICE_SEND_RATE", "").strip() or "0"
     try:
@@ -241,6 +251,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         privacy_policy_url=_matching(env, "PRIVACY_POLICY_URL", _URL, "an http(s) URL"),
         controller_contact=env.get("CONTROLLER_CONTACT", "").strip() or "Privacy team",
         notice_min_days=_positive_int(env, "NOTICE_MIN_DAYS", 30),
+        notice_objection_days=_objection_days(env),
         notice_send_rate=_rate(env),
         notice_senders=_positive_int(env, "NOTICE_SENDERS", 2),
         notice_queue_url=env.get("NOTICE_QUEUE_URL") or None,

@@ -19,8 +19,7 @@ import pytest
 
 from tests.e2e.conftest import RunningStack, running_stack
 
-# One worker runs the whole demo: its stack is started once, not once per worker.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("notices_demo")]
+pytestmark = pytest.mark.e2e
 
 PEOPLE = 1_000
 OBJECTORS = 50

@@ -266,7 +266,7 @@ def test_tick_json_prints_the_jobs_counts_and_the_mail_it_queued(journey: Journe
     assert printed["job"] == "all"
     assert printed["now"] == (journey.received + timedelta(days=22)).isoformat()
     counts = printed["counts"]
-    assert set(counts) == {"work", "digest", "sweep", "anchor", "purge"}
+    assert set(counts) == {"work", "digest", "sweep", "anchor", "purge", "disclosures"}
     assert all(isinstance(n, int) for n in counts.values())
     # A day after the closures: nothing is due on the closed cases, and the day's digest is queued
     assert counts["work"] == 0

@@ -94,19 +94,20 @@ class Desk:
             total += found
         return total
 
-    def run_notices(self, *, send: bool = True, duplicate: bool = False, seconds_left: float = 900.0) -> None:
+    def run_notices(
+        self, *, send: bool = True, duplicate: bool = False, seconds_left: float = 900.0, runs: int = 1000
+    ) -> None:
         """Run the notice planner, then the senders, until their queues are empty (as SQS triggers would).
 
         `duplicate` hands every batch to the sender twice (SQS delivers at least once); `seconds_left` is
-        what each planning run is told it has left.
+        what each planning run is told it has left, and `runs` how many planning runs may happen.
         """
         from privacydesk.handlers import notice_planner, notice_sender  # noqa: PLC0415
 
         planning = LocalContext("NoticePlannerFunction", timeout_ms=int(seconds_left * 1000))
-        while self._deliver(
-            "NoticePlanQueue", 1, lambda event: notice_planner.lambda_handler(event, planning)
-        ):
-            pass
+        for _ in range(runs):
+            if not self._deliver("NoticePlanQueue", 1, lambda e: notice_planner.lambda_handler(e, planning)):
+                break
         while send and self._deliver(
             "NoticeQueue",
             10,
@@ -130,7 +131,16 @@ class Desk:
                 for m in received
             ]
         }
-        failed = {f["itemIdentifier"] for f in (handler(event) or {}).get("batchItemFailures", [])}
+        try:
+            answer = handler(event) or {}
+        except Exception:
+            # A crashed invocation deletes nothing: every message comes back (here at once).
+            for message in received:
+                sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            raise
+        failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
         for message in received:
             if message["MessageId"] in failed:
                 sqs.change_message_visibility(

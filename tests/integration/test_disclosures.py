@@ -36,6 +36,15 @@ def seed(desk: Desk, addresses: list[str]) -> None:
         decide(desk, address, "marketing_email", True, language=LANGS[i % len(LANGS)])
 
 
+def seeded_and_declared(desk: Desk, count: int) -> tuple[list[str], dict[str, Any]]:
+    """`count` people in the ledger and a disclosure 30 days away told to them all."""
+    addresses = people(count)
+    seed(desk, addresses)
+    code, declared = declare(desk)
+    assert code == 201, declared
+    return addresses, declared
+
+
 def declare(desk: Desk, *, days: int = 30, **fields: Any) -> tuple[int, dict[str, Any]]:
     """POST /v1/disclosures, as the privacy team declares a planned disclosure."""
     payload = {
@@ -201,9 +210,7 @@ def test_everyone_is_told_once_in_their_language_and_the_close_lists_exactly_who
 
 def test_a_late_objection_still_stops_sharing_and_is_flagged(desk: Desk, clock: FakeClock) -> None:
     # GIVEN a closed disclosure whose list holds a person
-    addresses = people(3)
-    seed(desk, addresses)
-    _, declared = declare(desk)
+    addresses, declared = seeded_and_declared(desk, 3)
     desk.run_notices()
     clock.advance(days=30)
     housekeeping("disclosures")
@@ -259,16 +266,14 @@ def test_a_throttled_notice_is_retried_and_sent_once(
     assert sorted(notices(desk)) == sorted(addresses)
 
 
-def test_planning_resumes_from_its_cursor_and_a_repeated_page_changes_nothing(
+def test_planning_hands_over_run_by_run_from_its_cursor(
     desk: Desk, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from privacydesk.logic import plan_notices  # noqa: PLC0415
 
     # GIVEN pages of 4 and a run that has time for one page only
     monkeypatch.setattr(plan_notices, "PAGE", 4)
-    addresses = people(10)
-    seed(desk, addresses)
-    _, declared = declare(desk)
+    addresses, declared = seeded_and_declared(desk, 10)
     desk.run_notices(seconds_left=0.0)
     # THEN each run planned one page and handed over: all ten were told, once
     assert sorted(notices(desk)) == sorted(addresses)
@@ -277,17 +282,16 @@ def test_planning_resumes_from_its_cursor_and_a_repeated_page_changes_nothing(
     assert view["status"] == "notifying"
 
 
-def test_a_notice_still_queued_on_the_date_is_not_sent_and_that_person_is_not_shared(
+def test_a_notice_that_would_leave_too_little_time_to_object_is_not_sent_and_its_person_not_shared(
     desk: Desk, clock: FakeClock
 ) -> None:
-    addresses = people(4)
-    seed(desk, addresses)
-    _, declared = declare(desk)
-    # GIVEN the planner ran but the senders did not before the date
+    _, declared = seeded_and_declared(desk, 4)
+    # GIVEN the planner ran but the senders did not until 13 days before the date (14 are promised)
     desk.run_notices(send=False)
-    clock.advance(days=30)
+    clock.advance(days=17)
     desk.run_notices()
     assert notices(desk) == {}
+    clock.advance(days=13)
     housekeeping("disclosures")
     view = status(desk, declared["disclosure_id"])
     manifest, _ = manifest_of(desk, view)
@@ -337,9 +341,7 @@ def test_planning_whose_message_was_lost_is_started_again_by_the_scheduled_job(
     desk: Desk, clock: FakeClock
 ) -> None:
     # GIVEN a declaration whose planning message never reached the planner
-    addresses = people(3)
-    seed(desk, addresses)
-    _, declared = declare(desk)
+    addresses, declared = seeded_and_declared(desk, 3)
     desk.session.client("sqs").purge_queue(QueueUrl=desk.resources.queues["NoticePlanQueue"])
     desk.run_notices()
     assert status(desk, declared["disclosure_id"])["status"] == "planning"
@@ -377,9 +379,7 @@ def test_a_close_over_several_pages_lists_everyone_once(
 
     # GIVEN ten people told, two of whom object, and a close that reads four recipients per page
     monkeypatch.setattr(close_disclosure, "PAGE", 4)
-    addresses = people(10)
-    seed(desk, addresses)
-    _, declared = declare(desk)
+    addresses, declared = seeded_and_declared(desk, 10)
     desk.run_notices()
     sent = notices(desk)
     for address in addresses[:2]:
@@ -394,3 +394,78 @@ def test_a_close_over_several_pages_lists_everyone_once(
     assert sorted(shareable) == sorted(addresses[2:])
     assert sorted(line["address"] for line in lines_of(desk, manifest, "not_shared")) == sorted(addresses[:2])
     assert manifest["counts"]["shareable"] == 8
+
+
+def test_a_crash_between_queuing_a_page_and_saving_the_cursor_repeats_the_page_harmlessly(
+    desk: Desk, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from privacydesk.dal.disclosure_store import DisclosureStore  # noqa: PLC0415
+    from privacydesk.logic import plan_notices  # noqa: PLC0415
+
+    # GIVEN pages of 4, and a planner that dies after queuing its second page, before saving its cursor
+    monkeypatch.setattr(plan_notices, "PAGE", 4)
+    addresses, declared = seeded_and_declared(desk, 10)
+    real_save = DisclosureStore.save_disclosure
+    saves = []
+
+    def dying(self: Any, disclosure: Any, events: Any = ()) -> Any:
+        saves.append(disclosure.cursor)
+        if len(saves) == 2:
+            raise RuntimeError("the planner's run ended here")
+        return real_save(self, disclosure, events)
+
+    monkeypatch.setattr(DisclosureStore, "save_disclosure", dying)
+    with pytest.raises(RuntimeError):
+        desk.run_notices(send=False)
+    # WHEN the message comes back and planning runs again
+    desk.run_notices()
+    # THEN the second page was planned twice, yet each person got one notice and is counted once
+    assert sorted(notices(desk)) == sorted(addresses)
+    assert status(desk, declared["disclosure_id"])["counts"]["planned"] == 10
+    assert status(desk, declared["disclosure_id"])["counts"]["sent"] == 10
+
+
+def test_a_list_replaced_while_planning_is_still_read_as_declared(
+    desk: Desk, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from privacydesk.logic import plan_notices  # noqa: PLC0415
+
+    monkeypatch.setattr(plan_notices, "PAGE", 2)
+    s3 = desk.session.client("s3")
+    bucket, key = desk.env["DISCLOSURE_BUCKET"], "audiences/shop.txt"
+    first = [f"first{i}@example.org" for i in range(5)]
+    s3.put_object(Bucket=bucket, Key=key, Body="\n".join(first).encode())
+    declare(desk, audience={"list_key": key})
+    # GIVEN one planning run, then the team uploads another list under the same key
+    desk.run_notices(send=False, seconds_left=0.0, runs=1)
+    s3.put_object(
+        Bucket=bucket, Key=key, Body="\n".join(f"x{i}.other@example.org" for i in range(9)).encode()
+    )
+    # WHEN planning goes on
+    desk.run_notices()
+    # THEN exactly the declared list's people were told
+    assert sorted(notices(desk)) == sorted(first)
+
+
+def test_a_line_no_mail_could_be_sent_to_is_skipped_and_the_others_are_told(
+    desk: Desk, clock: FakeClock
+) -> None:
+    lines = ["\ufeffana@example.org", "<bad@example.org>", "bo@example.org\r", "a b@example.org"]
+    desk.session.client("s3").put_object(
+        Bucket=desk.env["DISCLOSURE_BUCKET"], Key="audiences/messy.txt", Body="\n".join(lines).encode()
+    )
+    declare(desk, audience={"list_key": "audiences/messy.txt"})
+    desk.run_notices()
+    assert sorted(notices(desk)) == ["ana@example.org", "bo@example.org"]
+
+
+def test_a_bounce_reported_after_the_close_is_flagged_on_the_trail(desk: Desk, clock: FakeClock) -> None:
+    addresses, declared = seeded_and_declared(desk, 2)
+    desk.run_notices()
+    clock.advance(days=30)
+    housekeeping("disclosures")
+    subject = lookup(desk, addresses[0])["subject"]
+    bounce(desk, "late-bounce", f"{declared['disclosure_id']}.{subject}")
+    view = status(desk, declared["disclosure_id"])
+    assert view["events"][-1]["type"] == "undelivered_after_close"
+    assert view["events"][-1]["detail"] == {"subject": subject, "delivery": "bounced"}

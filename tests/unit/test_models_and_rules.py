@@ -91,6 +91,12 @@ def test_settings_name_the_missing_or_wrong_variable() -> None:
     with pytest.raises(ConfigError, match="ORG_TIMEZONE"):
         load_settings({**_ENV, "ORG_TIMEZONE": "Mars/Olympus"})
     assert load_settings(_ENV).max_mail_bytes == 10 * 1024 * 1024
+    # Nobody could be told in time if the time to object were longer than the notice period.
+    with pytest.raises(ConfigError, match="NOTICE_OBJECTION_DAYS"):
+        load_settings({**_ENV, "NOTICE_MIN_DAYS": "10", "NOTICE_OBJECTION_DAYS": "11"})
+    with pytest.raises(ConfigError, match="NOTICE_SEND_RATE"):
+        load_settings({**_ENV, "NOTICE_SEND_RATE": "fast"})
+    assert load_settings({**_ENV, "NOTICE_SEND_RATE": "12.5"}).notice_send_rate == 12.5
 
 
 def test_an_ses_event_with_a_path_in_its_message_id_is_refused_at_the_edge() -> None:

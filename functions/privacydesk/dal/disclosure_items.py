@@ -70,6 +70,7 @@ def disclosure_to_item(disclosure: Disclosure) -> Item:
                 "purpose": audience.purpose,
                 "state": audience.state,
                 "list_key": audience.list_key,
+                "list_version": audience.list_version,
             }.items()
             if v is not None
         },
@@ -113,6 +114,7 @@ def item_to_disclosure(item: Item) -> Disclosure:
             purpose=audience.get("purpose"),
             state=audience.get("state", "may_contact"),
             list_key=audience.get("list_key"),
+            list_version=audience.get("list_version"),
         ),
         effective=date.fromisoformat(item["effective"]),
         declared_at=datetime.fromisoformat(item["declared_at"]),

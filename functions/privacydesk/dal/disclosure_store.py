@@ -10,12 +10,10 @@ from botocore.exceptions import ClientError
 from privacydesk.dal import disclosure_items as di
 from privacydesk.dal.interface import RepositoryError
 from privacydesk.dal.table import Table, from_dynamo, to_dynamo
-from privacydesk.models.disclosure import Disclosure, NoticeSend, NoticeState, Recipient
+from privacydesk.models.disclosure import UNDELIVERED, Disclosure, NoticeSend, NoticeState, Recipient
 from privacydesk.models.event import CaseEvent
 
 _BATCH_WRITE = 25
-# Outcomes that end a notice's usefulness: the person was never told.
-_UNDELIVERED = ("bounced", "complained", "rejected")
 
 
 class DisclosureStore(Table):
@@ -148,13 +146,15 @@ class DisclosureStore(Table):
 
     def notice_delivery(self, disclosure_id: str, subject: str, delivery: str) -> bool:
         """Record what SES reported on a sent notice; True only the first time it became undelivered."""
-        if delivery in _UNDELIVERED:
+        if delivery in UNDELIVERED:
+            undelivered = {f":u{i}": outcome for i, outcome in enumerate(sorted(UNDELIVERED))}
             return self._update_notice(
                 disclosure_id,
                 subject,
                 "SET delivery = :d",
-                "attribute_exists(#s) AND (attribute_not_exists(delivery) OR NOT delivery IN (:b, :c, :r))",
-                {":d": delivery, ":b": "bounced", ":c": "complained", ":r": "rejected"},
+                "attribute_exists(#s) AND (attribute_not_exists(delivery) OR NOT delivery IN "
+                f"({', '.join(undelivered)}))",
+                {":d": delivery, **undelivered},
             )
         # A late "delivered" never hides a bounce already recorded.
         self._update_notice(

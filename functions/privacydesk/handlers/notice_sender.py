@@ -41,7 +41,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             # Only the planner writes this queue: a message it did not write is dropped, not retried forever.
             logger.warning("notice message refused", extra={"error": type(exc).__name__})
     sender, pacer = sending()
-    retry = send_notices(messages, notice_ports(), sender, pacer)
+    retry = send_notices(
+        messages,
+        notice_ports(),
+        sender,
+        pacer,
+        seconds_left=lambda: context.get_remaining_time_in_millis() / 1000,
+    )
     logger.info("notices processed", extra={"messages": len(messages), "retry": len(retry)})
     metrics.add_metric(name="notice_messages", unit=MetricUnit.Count, value=len(messages))
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in retry]}

@@ -22,21 +22,23 @@ class S3DisclosureLists:
         self._bucket = bucket
         self._s3 = client
 
-    def exists(self, key: str) -> bool:
-        """Whether an object is there."""
+    def version_of(self, key: str) -> str | None:
+        """The current version id of an object (the bucket is versioned), or None when there is none."""
         try:
-            self._s3.head_object(Bucket=self._bucket, Key=key)
+            response = self._s3.head_object(Bucket=self._bucket, Key=key)
         except ClientError as exc:
             if exc.response["Error"]["Code"] in {"404", "NoSuchKey", "NotFound"}:
-                return False
+                return None
             raise ListStoreError(f"head_object failed: {exc.response['Error']['Code']}") from exc
-        return True
+        return str(response.get("VersionId") or "null")
 
-    def read_lines(self, key: str, offset: int, limit: int) -> tuple[list[str], int | None]:
-        """Up to `limit` lines from byte `offset`, and the offset after them (None once the end is read)."""
+    def read_lines(self, key: str, version: str, offset: int, limit: int) -> tuple[list[str], int | None]:
+        """Up to `limit` lines of one version from byte `offset`, and the offset after (None at the end)."""
         end = offset + limit * _AVERAGE_LINE + _MAX_LINE
         try:
-            response = self._s3.get_object(Bucket=self._bucket, Key=key, Range=f"bytes={offset}-{end - 1}")
+            response = self._s3.get_object(
+                Bucket=self._bucket, Key=key, VersionId=version, Range=f"bytes={offset}-{end - 1}"
+            )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "InvalidRange":
                 return [], None  # the offset is the end of the object

@@ -9,21 +9,28 @@ and the audit event come last.
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
+from datetime import date
 from typing import Any
 
 from privacydesk.dal.interface import ConcurrentUpdateError
 from privacydesk.logic.audit_chain import link_events
 from privacydesk.logic.clocks import local_date
 from privacydesk.logic.consent import may_contact
-from privacydesk.logic.disclosures import NoticePorts
+from privacydesk.logic.disclosures import NoticePorts, last_day_to_tell
 from privacydesk.models.consent import SHARING, ConsentRecord
-from privacydesk.models.disclosure import Disclosure, DisclosureStatus, ListPart, NoticeSend, NoticeState
+from privacydesk.models.disclosure import (
+    UNDELIVERED,
+    Disclosure,
+    DisclosureStatus,
+    ListPart,
+    NoticeSend,
+    NoticeState,
+)
 from privacydesk.models.event import CaseEvent
 
 PAGE = 5000
 _MARGIN_SECONDS = 30.0
-_UNDELIVERED = frozenset({"bounced", "complained", "rejected"})
 
 
 def close_due(ports: NoticePorts, *, seconds_left: Callable[[], float]) -> int:
@@ -55,12 +62,13 @@ def close_step(disclosure: Disclosure, ports: NoticePorts) -> Disclosure:
         return _finish(disclosure, ports)
     notices = ports.store.notices_between(disclosure.disclosure_id, after, page[-1].subject)
     records = ports.desk.repo.consent_records([r.subject for r in page])
-    model = ports.desk.settings.consent_model
+    settings = ports.desk.settings
+    rule = _Rule(settings.consent_model, last_day_to_tell(disclosure, settings), settings.timezone)
     shareable: list[dict[str, Any]] = []
     not_shared: list[dict[str, Any]] = []
     objected = 0
     for recipient in page:
-        reason = _why_not(notices.get(recipient.subject), records.get(recipient.subject), model)
+        reason = rule.why_not(notices.get(recipient.subject), records.get(recipient.subject))
         line = {"subject": recipient.subject, "address": recipient.address}
         if reason is None:
             shareable.append(line)
@@ -88,16 +96,31 @@ def close_step(disclosure: Disclosure, ports: NoticePorts) -> Disclosure:
     return ports.store.save_disclosure(moved)
 
 
-def _why_not(notice: NoticeSend | None, record: ConsentRecord | None, model: str) -> str | None:
-    if not may_contact(record, SHARING, model):
-        state = record.purposes.get(SHARING) if record else None
-        return "objected" if state is not None else "no_consent"
-    if notice is None or notice.state is not NoticeState.SENT:
-        return "not_told" if notice is None or notice.state is not NoticeState.FAILED else "notice_failed"
-    if notice.delivery in _UNDELIVERED:
-        # A complaint about the notice is read as the objection it most likely is.
-        return notice.delivery
-    return None
+@dataclass(frozen=True)
+class _Rule:
+    """Who may be shared: told in time, reached, and never refused (the ledger decides, at the close)."""
+
+    model: str
+    last_day_to_tell: date
+    timezone: str
+
+    def why_not(self, notice: NoticeSend | None, record: ConsentRecord | None) -> str | None:
+        """None for a person who may be shared, else the reason they may not."""
+        if not may_contact(record, SHARING, self.model):
+            state = record.purposes.get(SHARING) if record else None
+            return "objected" if state is not None else "no_consent"
+        if notice is None or notice.state is not NoticeState.SENT or notice.sent_at is None:
+            failed = notice is not None and notice.state is NoticeState.FAILED
+            return "notice_failed" if failed else "not_told"
+        if local_date(notice.sent_at, self.timezone) > self.last_day_to_tell:
+            return "told_too_late"
+        if notice.delivery in UNDELIVERED:
+            # A complaint about the notice is read as the objection it most likely is.
+            return notice.delivery
+        if notice.delivery == "delayed":
+            # Still on its way when the time to object ran out: this person may never have read it.
+            return "delivery_delayed"
+        return None
 
 
 def _write(

@@ -6,9 +6,11 @@ from typing import Any
 
 from privacydesk.dal.interface import CaseChange, ConcurrentUpdateError, DisclosureRepository
 from privacydesk.logic.audit_chain import chain_events
+from privacydesk.logic.objections import append_event
 from privacydesk.logic.send_notices import TAG as NOTICE_TAG
 from privacydesk.logic.send_outbox import SendPorts
 from privacydesk.logic.team_mail import team_alert
+from privacydesk.models.disclosure import DisclosureStatus
 from privacydesk.models.event import CaseEvent
 from privacydesk.models.outbox import OutboxItem
 from privacydesk.observability import logger
@@ -72,7 +74,7 @@ def record_delivery(
     mail = event["mail"]
     notice = (mail.get("tags") or {}).get(NOTICE_TAG) or []
     if notice and notices is not None:
-        return _notice_delivery(str(notice[0]), _DELIVERY[kind], notices)
+        return _notice_delivery(str(notice[0]), _DELIVERY[kind], notices, ports.clock())
     message_id = str(mail["messageId"])
     outbox_id = _outbox_id(mail, message_id, ports)
     if outbox_id is None:
@@ -99,13 +101,26 @@ def record_delivery(
     raise ConcurrentUpdateError("the mail or its case kept changing while the event was recorded")
 
 
-def _notice_delivery(tag: str, delivery: str, notices: DisclosureRepository) -> DeliveryResult:
+def _notice_delivery(tag: str, delivery: str, notices: DisclosureRepository, now: datetime) -> DeliveryResult:
     disclosure_id, _, subject = tag.rpartition(".")
     if delivery == "sent" or not disclosure_id:
         return DeliveryResult("ignored: notice sent" if disclosure_id else "ignored: bad notice tag", None)
     # A notice that did not arrive leaves its person off the shareable list: the close reads it here.
     if notices.notice_delivery(disclosure_id, subject, delivery):
         notices.add_counts(disclosure_id, bounced=1)
+        disclosure = notices.get_disclosure(disclosure_id)
+        if disclosure is not None and disclosure.status in {
+            DisclosureStatus.CLOSING,
+            DisclosureStatus.CLOSED,
+        }:
+            # The close may already have listed this person as told: the team must take them off.
+            logger.warning(
+                "notice undelivered after its disclosure closed", extra={"disclosure": disclosure_id}
+            )
+            detail = {"subject": subject, "delivery": delivery}
+            append_event(
+                notices, disclosure_id, CaseEvent(disclosure_id, now, "undelivered_after_close", detail)
+            )
     return DeliveryResult(f"notice {delivery}", None)
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+from privacydesk.config import Settings
 from privacydesk.dal.interface import DisclosureRepository
 from privacydesk.logic.audit_chain import link_events
 from privacydesk.logic.case_actions import DeskPorts
@@ -16,10 +17,6 @@ from privacydesk.models.event import CaseEvent
 
 class DisclosureError(ValueError):
     """A declaration the desk cannot accept (the message names the field, never personal data)."""
-
-
-class UnknownDisclosureError(LookupError):
-    """No disclosure has this id."""
 
 
 class NoticeQueue(Protocol):
@@ -37,12 +34,12 @@ class NoticeQueue(Protocol):
 class AudienceLists(Protocol):
     """The bucket holding audience lists uploaded by the team and the lists a close writes."""
 
-    def exists(self, key: str) -> bool:
-        """Whether an object is there."""
+    def version_of(self, key: str) -> str | None:
+        """The current version id of an object, or None when there is no such object."""
         ...
 
-    def read_lines(self, key: str, offset: int, limit: int) -> tuple[list[str], int | None]:
-        """Up to `limit` lines from byte `offset`, and the offset after them (None at the end)."""
+    def read_lines(self, key: str, version: str, offset: int, limit: int) -> tuple[list[str], int | None]:
+        """Up to `limit` lines of that version from byte `offset`, and the offset after (None at the end)."""
         ...
 
     def put(self, key: str, body: bytes) -> None:
@@ -87,8 +84,11 @@ def declare(declaration: Declaration, ports: NoticePorts, *, actor: str) -> Disc
             f"audience purpose {audience.purpose!r} is not one this deployment knows: "
             + ", ".join(settings.purposes)
         )
-    if audience.list_key is not None and not ports.lists.exists(audience.list_key):
-        raise DisclosureError("audience list_key names no object in the disclosure bucket")
+    if audience.list_key is not None:
+        version = ports.lists.version_of(audience.list_key)
+        if version is None:
+            raise DisclosureError("audience list_key names no object in the disclosure bucket")
+        audience = replace(audience, list_version=version)
     disclosure = Disclosure(
         disclosure_id="DSC-" + new_reference().removeprefix("PD-"),
         recipient=declaration.recipient,
@@ -114,9 +114,6 @@ def declare(declaration: Declaration, ports: NoticePorts, *, actor: str) -> Disc
     return disclosure
 
 
-def get(disclosure_id: str, ports: NoticePorts) -> Disclosure:
-    """A disclosure and its progress; UnknownDisclosureError if there is none."""
-    found = ports.store.get_disclosure(disclosure_id)
-    if found is None:
-        raise UnknownDisclosureError("no disclosure has this id")
-    return found
+def last_day_to_tell(disclosure: Disclosure, settings: Settings) -> date:
+    """The last day (in the organisation's zone) a notice still leaves its person the time to object."""
+    return disclosure.effective - timedelta(days=settings.notice_objection_days)

@@ -3,6 +3,7 @@
 import re
 import unicodedata
 from collections.abc import Mapping
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -33,6 +34,15 @@ def message_ids(values: tuple[str, ...] | list[str]) -> list[str]:
     return [m.group(0) for v in values for m in _MSG_ID.finditer(v)]
 
 
+def sendable(address: str) -> bool:
+    """Whether an address can be put in a To header as it is (what build_mime will need)."""
+    try:
+        Address(addr_spec=header_text(address))
+    except (ValueError, IndexError, HeaderParseError):
+        return False
+    return True
+
+
 def build_mime(
     item: OutboxItem,
     *,
@@ -46,7 +56,7 @@ def build_mime(
     try:
         msg["From"] = Address(display_name=header_text(organisation), addr_spec=sender)
         msg["To"] = Address(addr_spec=header_text(item.to))
-    except (ValueError, IndexError) as exc:
+    except (ValueError, IndexError, HeaderParseError) as exc:
         raise OutgoingMailError("invalid sender or recipient address") from exc
     msg["Subject"] = header_text(item.subject)
     msg["Date"] = format_datetime(item.created_at)

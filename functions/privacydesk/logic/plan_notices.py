@@ -12,6 +12,7 @@ from privacydesk.dal.interface import ConcurrentUpdateError
 from privacydesk.logic.audit_chain import link_events
 from privacydesk.logic.consent import ConsentError, may_contact, subject_id
 from privacydesk.logic.disclosures import NoticePorts
+from privacydesk.logic.outgoing_mail import sendable
 from privacydesk.logic.render import FALLBACK_LANGUAGE, LANGUAGES
 from privacydesk.models.consent import SHARING, ConsentRecord
 from privacydesk.models.disclosure import Disclosure, DisclosureStatus, Recipient
@@ -82,8 +83,8 @@ def _moved(
 
 def _page(disclosure: Disclosure, ports: NoticePorts) -> tuple[list[Recipient], str | None]:
     audience = disclosure.audience
-    if audience.list_key is not None:
-        return _list_page(disclosure, audience.list_key, ports)
+    if audience.list_key is not None and audience.list_version is not None:
+        return _list_page(disclosure, audience.list_key, audience.list_version, ports)
     records, cursor = ports.desk.repo.consent_page(disclosure.cursor, PAGE)
     purpose = audience.purpose or SHARING
     model = ports.desk.settings.consent_model
@@ -96,18 +97,23 @@ def _page(disclosure: Disclosure, ports: NoticePorts) -> tuple[list[Recipient], 
     return [_recipient(disclosure, r.subject, r.address, r.language, True) for r in chosen], cursor
 
 
-def _list_page(disclosure: Disclosure, key: str, ports: NoticePorts) -> tuple[list[Recipient], str | None]:
+def _list_page(
+    disclosure: Disclosure, key: str, version: str, ports: NoticePorts
+) -> tuple[list[Recipient], str | None]:
     offset = int(disclosure.cursor or 0)
-    lines, after = ports.lists.read_lines(key, offset, PAGE)
+    lines, after = ports.lists.read_lines(key, version, offset, PAGE)
     secret = ports.desk.ledger_key()
     people: dict[str, tuple[str, str]] = {}
     skipped = 0
     for line in lines:
-        address, _, language = line.partition(",")
-        if not address.strip() or address.lstrip().startswith("#"):
+        address, _, language = line.strip("\ufeff \t\r\n").partition(",")
+        address = address.strip()
+        if not address or address.startswith("#"):
             continue
         try:
-            people[subject_id(secret, address)] = (address.strip(), language.strip().lower())
+            if not sendable(address):
+                raise ConsentError("not an address a notice can be sent to")
+            people[subject_id(secret, address)] = (address, language.strip().lower())
         except ConsentError:
             skipped += 1
     if skipped:

@@ -5,14 +5,14 @@ sender died is taken again once its claim is stale, which the queue's visibility
 """
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 from urllib.parse import quote
 
 from privacydesk.logic.clocks import local_date
-from privacydesk.logic.disclosures import NoticePorts
+from privacydesk.logic.disclosures import NoticePorts, last_day_to_tell
 from privacydesk.logic.outgoing_mail import OutgoingMailError, build_mime, header_text
 from privacydesk.logic.pace import Pacer
 from privacydesk.logic.render import render_message
@@ -20,12 +20,15 @@ from privacydesk.logic.unsubscribe import UnsubscribeError, issue_links
 from privacydesk.models.consent import SHARING
 from privacydesk.models.disclosure import Disclosure, DisclosureStatus, NoticeState, Recipient
 from privacydesk.models.outbox import OutboxItem, SendRefusal
+from privacydesk.observability import logger
 
 TEMPLATE = "disclosure_notice"
 # Longer than a sender can live (function timeout), shorter than the queue's visibility timeout.
 STALE_CLAIM = timedelta(minutes=5)
 # The SES tag that brings delivery events back to the notice: "<disclosure id>.<subject id>".
 TAG = "notice"
+# A sender stops taking notices when less than this is left of its run (seconds).
+_MARGIN_SECONDS = 10.0
 
 
 class NoticeSender(Protocol):
@@ -46,9 +49,17 @@ class NoticeMessage:
 
 
 def send_notices(
-    messages: Sequence[NoticeMessage], ports: NoticePorts, sender: NoticeSender, pacer: Pacer
+    messages: Sequence[NoticeMessage],
+    ports: NoticePorts,
+    sender: NoticeSender,
+    pacer: Pacer,
+    *,
+    seconds_left: Callable[[], float] = lambda: float("inf"),
 ) -> list[str]:
-    """Send each message's notice at most once; returns the message ids to deliver again later."""
+    """Send each message's notice at most once; returns the message ids to deliver again later.
+
+    Messages left when the run's time is nearly up are handed back unclaimed, for another run.
+    """
     retry: list[str] = []
     for disclosure_id in dict.fromkeys(m.disclosure_id for m in messages):
         group = [m for m in messages if m.disclosure_id == disclosure_id]
@@ -58,8 +69,18 @@ def send_notices(
         recipients = ports.store.get_recipients(disclosure_id, [m.subject for m in group])
         outcomes: Counter[str] = Counter()
         for message in group:
-            recipient = recipients.get(message.subject)
-            outcome = _send_one(disclosure, message.subject, recipient, ports, (sender, pacer))
+            if seconds_left() < _MARGIN_SECONDS:
+                outcome = "retry"
+            else:
+                recipient = recipients.get(message.subject)
+                try:
+                    outcome = _send_one(disclosure, message.subject, recipient, ports, (sender, pacer))
+                except Exception as exc:  # noqa: BLE001 - one person's failure must not fail the others'
+                    # Only the type (a message could carry the address); the claim goes stale, it returns.
+                    logger.warning(
+                        "notice not sent", extra={"disclosure": disclosure_id, "error": type(exc).__name__}
+                    )
+                    outcome = "retry"
             outcomes[outcome] += 1
             if outcome == "retry":
                 retry.append(message.message_id)
@@ -83,8 +104,9 @@ def _send_one(
         store.finish_notice(disclosure_id, subject, NoticeState.FAILED)
         return "failed"
     closed = disclosure.status in {DisclosureStatus.CLOSING, DisclosureStatus.CLOSED}
-    if closed or local_date(now, ports.desk.settings.timezone) >= disclosure.effective:
-        # Too late to give the promised chance to object: this person is never shared.
+    settings = ports.desk.settings
+    if closed or local_date(now, settings.timezone) > last_day_to_tell(disclosure, settings):
+        # Too late to leave the promised time to object: this person is never shared.
         store.finish_notice(disclosure_id, subject, NoticeState.EXPIRED)
         return "expired"
     try:

@@ -27,6 +27,10 @@ class NoticeState(StrEnum):
     EXPIRED = "expired"
 
 
+# What SES may report of a notice that means its person was not reached (or complained of it).
+UNDELIVERED = frozenset({"bounced", "complained", "rejected"})
+
+
 @dataclass(frozen=True)
 class Audience:
     """Who is told: everyone the ledger lets be contacted for a purpose, or the lines of a list in S3."""
@@ -35,6 +39,8 @@ class Audience:
     # "may_contact": the deployment's consent model decides for people who never said; "granted": said yes.
     state: str = "may_contact"
     list_key: str | None = None
+    # The list's S3 version when declared: planning reads exactly that one, whatever is uploaded later.
+    list_version: str | None = None
 
 
 @dataclass(frozen=True)
