@@ -43,7 +43,7 @@ infra: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/pytest -p no:cacheprovider tests/e2e
 
-## Ratios against baselines measured in the same run (import time, triage cost, AWS calls per request).
+## Ratios and counts measured in the same run (import time, triage cost, AWS calls, sweep reads, notice planning and pacing).
 bench: $(STAMP)
 	$(BIN)/python infra/bench.py
 

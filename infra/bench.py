@@ -118,14 +118,21 @@ def api_calls() -> tuple[Counter[str], Counter[str]]:
     intake: Counter[str] = Counter()
     sender: Counter[str] = Counter()
     with mock_aws(), desk_on_mock() as desk:
+        from privacydesk.handlers import sender as sender_handler  # noqa: PLC0415
         from privacydesk.integrations.aws import client  # noqa: PLC0415
+        from privacydesk.integrations.ses_sender import send_client  # noqa: PLC0415
 
         counter: list[Counter[str]] = [intake]
+
+        def count(model: Any, **_: Any) -> None:
+            counter[0].update([f"{model.service_model.service_name}:{model.name}"])
+
         for service in ("dynamodb", "s3", "sesv2", "sqs"):
-            client(service).meta.events.register(
-                "before-call.*.*",
-                lambda model, **_: counter[0].update([f"{model.service_model.service_name}:{model.name}"]),
-            )
+            client(service).meta.events.register("before-call.*.*", count)
+        # The sender sends with its own client (no hidden retries), built when its ports are first made.
+        ses = send_client()
+        ses.meta.events.register("before-call.*.*", count)
+        sender_handler.send_client = lambda: ses
         raw = (REPO / "events" / "mail" / "01-access-en.eml").read_bytes()
         desk.deliver(raw)
         counter[0] = sender
