@@ -311,3 +311,30 @@ def test_any_single_field_edit_is_detected_at_that_events_seq(
     assert verify_chain(REF, events, case.chain, []).ok
     report = verify_chain(REF, tampered, case.chain, [])
     assert (report.ok, report.first_broken_seq) == (False, seq)
+
+
+def test_an_event_written_while_the_audit_reads_does_not_pass_for_a_broken_chain() -> None:
+    from privacydesk.logic.audit_report import audit_case  # noqa: PLC0415
+
+    # GIVEN a case whose sender adds an event between the audit's read of the case and of its events
+    case, events = _chain(3)
+    case = dataclasses.replace(case, version=3)
+    grown, more = chain_events(case, [_event(3)])
+    grown = dataclasses.replace(grown, version=4)
+
+    class Racing:
+        def __init__(self) -> None:
+            self.case_reads = 0
+
+        def get_case(self, ref: str) -> Case:
+            self.case_reads += 1
+            return case if self.case_reads == 1 else grown
+
+        def list_events(self, ref: str) -> list[CaseEvent]:
+            return [*events, *more]
+
+    # WHEN the audit runs THEN it reads again and finds the chain intact
+    report = audit_case(REF, Racing(), None)  # type: ignore[arg-type]
+    assert report is not None
+    assert report.ok, report.reason
+    assert report.events == 4

@@ -6,6 +6,8 @@ from privacydesk.dal.interface import CaseRepository
 from privacydesk.logic.audit_chain import ChainReport, verify_chain
 from privacydesk.models.event import ChainHead
 
+_TRIES = 5
+
 
 class HeadReader(Protocol):
     """Reads the chain heads anchored in the evidence bucket."""
@@ -23,8 +25,16 @@ def audit_case(ref: str, repo: CaseRepository, anchors: HeadReader | None) -> Ch
     """
     heads = anchors.heads(ref) if anchors else []
     case = repo.get_case(ref)
-    if case is not None:
-        return verify_chain(ref, repo.list_events(ref), case.chain, heads)
+    for attempt in range(_TRIES):
+        if case is None:
+            break
+        events = repo.list_events(ref)
+        settled = repo.get_case(ref)
+        # An event written between the two reads (the sender's mail_sent, say) would pass for a broken
+        # chain: the events are checked against a case read before and after them.
+        if settled is None or settled.version == case.version or attempt == _TRIES - 1:
+            return verify_chain(ref, events, case.chain, heads)
+        case = settled
     purged = repo.get_purge_record(ref)
     last = max(heads, key=lambda head: head.seq, default=None)
     if purged is None:
