@@ -8,6 +8,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, UndefinedErro
 
 from privacydesk.logic.receipts import PII_CATEGORIES
 from privacydesk.logic.render import LANGUAGES, TEMPLATES, render_message
+from tests.unit.words import CONTACT_WORDS
 
 REFERENCE = "DSC-2026-AB12CD"
 RECIPIENT = "Parcel Express Ltd"
@@ -24,16 +25,6 @@ EFFECTIVE_IN_WORDS = {
     "it": "1º giugno 2026",
     "nl": "1 juni 2026",
     "pt": "1 de junho de 2026",
-}
-# How each language names contact details: the label, written out here, not read from the templates.
-CONTACT_WORDS = {
-    "en": "contact details",
-    "de": "Kontaktdaten",
-    "fr": "coordonnées",
-    "es": "datos de contacto",
-    "it": "dati di contatto",
-    "nl": "contactgegevens",
-    "pt": "dados de contacto",
 }
 
 

@@ -24,6 +24,7 @@ from privacydesk.logic.receipts import (
 from privacydesk.logic.render import LANGUAGES
 from privacydesk.schemas import EdgeValidationError, load_schema, validate
 from tests.unit.settings_env import REQUIRED_ENV
+from tests.unit.words import CONTACT_WORDS
 
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 RECEIPT_ID = "9b2f6c1e-4a7d-4e0b-8f3a-2d5c7e9a1b40"
@@ -60,16 +61,7 @@ PURPOSE_FIELDS = {
     "thirdPartyName",
 }
 CONTROLLER_FIELDS = {"piiController", "contact", "address", "email", "phone"}
-# How each language names contact details, and marketing emails agreed to.
-CONTACT_WORDS = {
-    "en": "contact details",
-    "de": "Kontaktdaten",
-    "fr": "coordonnées",
-    "es": "datos de contacto",
-    "it": "dati di contatto",
-    "nl": "contactgegevens",
-    "pt": "dados de contacto",
-}
+# How each language names marketing emails agreed to.
 MARKETING_WORDS = {
     "en": "marketing emails",
     "de": "Werbe-E-Mails",
